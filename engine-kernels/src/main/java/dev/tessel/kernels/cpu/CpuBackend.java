@@ -1,0 +1,35 @@
+package dev.tessel.kernels.cpu;
+
+import dev.tessel.kernels.*;
+import dev.tessel.tensor.DType;
+import dev.tessel.tensor.Tensor;
+
+/**
+ * The Cpu backend: the fast CPU path: Panama Vector API and the shared CpuThreads pool.
+ * Each family of ops lives in its own class (CpuElementwise, CpuGemm, ...); this class only routes.
+ */
+public final class CpuBackend implements Backend {
+    @Override public String name() { return "cpu"; }
+
+    @Override public Tensor unary(UnaryOp op, Tensor x) { return CpuElementwise.unary(op, x); }
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { return CpuElementwise.binary(op, a, b); }
+    @Override public Tensor where(Tensor condition, Tensor a, Tensor b) { return CpuElementwise.where(condition, a, b); }
+    @Override public Tensor cast(Tensor x, DType target) { return CpuElementwise.cast(x, target); }
+    @Override public Tensor reduce(ReduceOp op, Tensor x, int axis, boolean keepDim) { return CpuReductions.reduce(op, x, axis, keepDim); }
+    @Override public Tensor argmax(Tensor x, int axis) { return CpuReductions.argmax(x, axis); }
+    @Override public Tensor softmax(Tensor x, int axis) { return CpuReductions.softmax(x, axis); }
+    @Override public Tensor logSoftmax(Tensor x, int axis) { return CpuReductions.logSoftmax(x, axis); }
+    @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return CpuReductions.layerNorm(x, weight, bias, eps); }
+    @Override public Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) { return CpuGemm.matmul(a, b, transposeA, transposeB); }
+    @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) { return CpuConv.conv2d(x, weight, bias); }
+    @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight) { return CpuConv.conv2dBackwardInput(gradOut, weight); }
+    @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, int kernel) { return CpuConv.conv2dBackwardWeight(x, gradOut, kernel); }
+    @Override public Tensor maxPool2x2(Tensor x) { return CpuConv.maxPool2x2(x); }
+    @Override public Tensor maxPool2x2Backward(Tensor x, Tensor gradOut) { return CpuConv.maxPool2x2Backward(x, gradOut); }
+    @Override public Tensor upsampleNearest2x(Tensor x) { return CpuConv.upsampleNearest2x(x); }
+    @Override public Tensor upsampleNearest2xBackward(Tensor gradOut) { return CpuConv.upsampleNearest2xBackward(gradOut); }
+    @Override public Tensor embedding(Tensor table, Tensor ids) { return CpuIndexing.embedding(table, ids); }
+    @Override public Tensor embeddingBackward(Tensor ids, Tensor gradOut, int rows) { return CpuIndexing.embeddingBackward(ids, gradOut, rows); }
+    @Override public Tensor oneHot(Tensor ids, int classes, DType dtype) { return CpuIndexing.oneHot(ids, classes, dtype); }
+    @Override public Tensor softmaxCrossEntropy(Tensor logits, Tensor targets) { return CpuIndexing.softmaxCrossEntropy(logits, targets); }
+}

@@ -1,0 +1,89 @@
+package dev.tessel.tensor;
+
+/**
+ * Element types a {@link Tensor} can hold.
+ *
+ * <p>Invariant: {@link #byteSize()} is the storage width of one element; every read and write of
+ * an element goes through {@link Tensor#getDouble(long)} / {@link Tensor#setDouble(long, double)}
+ * or a backend's typed fast path, which must agree with {@link #decode} / {@link #encode} here.
+ * MEAN_1_6_9 and VAR_0_6_10 are the paper's 16-bit Adam-moment formats (see {@link MomentFormat}).
+ */
+public enum DType {
+    F64(8, "F64", true),
+    F32(4, "F32", true),
+    F16(2, "F16", true),
+    BF16(2, "BF16", true),
+    I32(4, "I32", false),
+    I64(8, "I64", false),
+    U8(1, "U8", false),
+    BOOL(1, "BOOL", false),
+    /** Paper's Adam-mean format: sign, 6 exponent bits, 9 mantissa bits. */
+    MEAN_1_6_9(2, "TESSEL_1_6_9", true),
+    /** Paper's Adam-variance format: no sign, 6 exponent bits, 10 mantissa bits. */
+    VAR_0_6_10(2, "TESSEL_0_6_10", true);
+
+    private final int byteSize;
+    private final String safetensorsName;
+    private final boolean floating;
+
+    DType(int byteSize, String safetensorsName, boolean floating) {
+        this.byteSize = byteSize;
+        this.safetensorsName = safetensorsName;
+        this.floating = floating;
+    }
+
+    public int byteSize() { return byteSize; }
+
+    public boolean isFloating() { return floating; }
+
+    /** The dtype string written to and read from safetensors headers. */
+    public String safetensorsName() { return safetensorsName; }
+
+    public static DType fromSafetensorsName(String name) {
+        for (DType d : values()) if (d.safetensorsName.equals(name)) return d;
+        throw new IllegalArgumentException("unknown dtype '" + name + "'");
+    }
+
+    /** Converts raw element bits (zero-extended into a long) to a double. */
+    public double decode(long bits) {
+        return switch (this) {
+            case F64 -> Double.longBitsToDouble(bits);
+            case F32 -> Float.intBitsToFloat((int) bits);
+            case F16 -> Float.float16ToFloat((short) bits);
+            case BF16 -> Float.intBitsToFloat(((int) bits & 0xFFFF) << 16);
+            case I32 -> (int) bits;
+            case I64 -> bits;
+            case U8, BOOL -> bits & 0xFF;
+            case MEAN_1_6_9 -> MomentFormat.MEAN_1_6_9.decode((short) bits);
+            case VAR_0_6_10 -> MomentFormat.VAR_0_6_10.decode((short) bits);
+        };
+    }
+
+    /** Converts a double to raw element bits, rounding to nearest even for the narrow floats. */
+    public long encode(double v) {
+        return switch (this) {
+            case F64 -> Double.doubleToRawLongBits(v);
+            case F32 -> Float.floatToRawIntBits((float) v) & 0xFFFFFFFFL;
+            case F16 -> Float.floatToFloat16((float) v) & 0xFFFFL;
+            case BF16 -> floatToBf16((float) v) & 0xFFFFL;
+            case I32 -> (int) v & 0xFFFFFFFFL;
+            case I64 -> (long) v;
+            case U8 -> (long) v & 0xFF;
+            case BOOL -> v != 0 ? 1 : 0;
+            case MEAN_1_6_9 -> MomentFormat.MEAN_1_6_9.encode((float) v) & 0xFFFFL;
+            case VAR_0_6_10 -> MomentFormat.VAR_0_6_10.encode((float) v) & 0xFFFFL;
+        };
+    }
+
+    /** float -> bfloat16 bits, round to nearest even; NaN stays a (quiet) NaN. */
+    public static short floatToBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        int rounding = 0x7FFF + ((bits >>> 16) & 1);
+        return (short) ((bits + rounding) >>> 16);
+    }
+
+    public static float bf16ToFloat(short b) {
+        return Float.intBitsToFloat((b & 0xFFFF) << 16);
+    }
+}
