@@ -48,4 +48,4 @@ public final class Linear extends Module {
 
     /** The bias, or null for a layer built without one. */
     public Parameter bias() { return bias; }
-
+}
