@@ -1,16 +1,12 @@
 package dev.tessel.kernels.cpu;
 
-import dev.tessel.kernels.*;
-import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** Gemm ops of the Cpu backend. */
-final class CpuGemm {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
+/** Gemm ops of the Cpu backend; {@link #sgemm} is the float32 entry point other Cpu kernels call. */
+public final class CpuGemm {
     private CpuGemm() {}
 
     public static Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) {
@@ -18,24 +14,23 @@ final class CpuGemm {
     }
 
     /**
-     * C = A·B (+ old C if accumulate), float32; A is m x k, B is k x n, addressed by element
-     * offsets and strides; C(i,j) at cOffset + i*cRowStride + j. Runs on the calling thread.
+     * C = A·B (+ C if accumulate) in float32; offsets and strides count elements. A (i,p) is at
+     * aOffset + i*aRowStride + p*aColStride, B (p,j) at bOffset + p*bRowStride + j*bColStride,
+     * C (i,j) at cOffset + i*cRowStride + j.
      */
     public static void sgemm(int m, int n, int k, MemorySegment a, long aOffset, long aRowStride, long aColStride,
                              MemorySegment b, long bOffset, long bRowStride, long bColStride,
                              MemorySegment c, long cOffset, long cRowStride, boolean accumulate) {
-        float[] row = new float[n];
-        float[] bRow = new float[n];
+        ValueLayout.OfFloat f = ValueLayout.JAVA_FLOAT_UNALIGNED;
         for (int i = 0; i < m; i++) {
-            long cRow = cOffset + i * cRowStride;
-            for (int j = 0; j < n; j++) row[j] = accumulate ? c.getAtIndex(F, cRow + j) : 0f;
-            for (int p = 0; p < k; p++) {
-                float aip = a.getAtIndex(F, aOffset + i * aRowStride + p * aColStride);
-                long bp = bOffset + p * bRowStride;
-                for (int j = 0; j < n; j++) bRow[j] = b.getAtIndex(F, bp + j * bColStride);
-                for (int j = 0; j < n; j++) row[j] += aip * bRow[j];
+            for (int j = 0; j < n; j++) {
+                float sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += a.getAtIndex(f, aOffset + i * aRowStride + p * aColStride) * b.getAtIndex(f, bOffset + p * bRowStride + j * bColStride);
+                }
+                long ci = cOffset + i * cRowStride + j;
+                c.setAtIndex(f, ci, accumulate ? c.getAtIndex(f, ci) + sum : sum);
             }
-            for (int j = 0; j < n; j++) c.setAtIndex(F, cRow + j, row[j]);
         }
     }
 }
