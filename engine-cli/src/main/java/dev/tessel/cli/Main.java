@@ -38,7 +38,10 @@ public final class Main {
 
     /** Runs one command line; returns the exit status instead of exiting, so tests can call it. */
     public static int run(String[] args, PrintStream out, PrintStream err, boolean debug) {
-        List<Verb> verbs = verbs();
+        return run(verbs(), args, out, err, debug);
+    }
+
+    static int run(List<Verb> verbs, String[] args, PrintStream out, PrintStream err, boolean debug) {
         try {
             if (args.length == 0) {
                 err.print(HelpText.overview(verbs));
