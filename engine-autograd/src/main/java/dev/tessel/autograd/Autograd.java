@@ -89,7 +89,8 @@ public final class Autograd {
     /**
      * Bytes of the forward values held by graph nodes that are alive and not yet freed (a node is
      * counted from its creation until a backward frees it or the garbage collector reclaims it).
-     * Leaves and constants are not counted: they live whether or not a graph exists. The counter
+     * A view of an input's storage adds nothing. Leaves and constants are not counted: they live
+     * whether or not a graph exists; neither are tensors a rule saved beyond node values. The counter
      * is process-wide, so measure with one thread building graphs.
      */
     public static long liveGraphBytes() { return LIVE_GRAPH_BYTES.get(); }

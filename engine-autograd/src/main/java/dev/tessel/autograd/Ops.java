@@ -51,6 +51,7 @@ public final class Ops {
     public static Variable binary(BinaryOp op, Variable a, Variable b) {
         Tensor av = a.value(), bv = b.value();
         Tensor y = be().binary(op, av, bv);
+        if (op == BinaryOp.GREATER || op == BinaryOp.EQUAL) return Variable.constant(y);
         boolean ga = a.requiresGrad(), gb = b.requiresGrad();
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
         return Variable.fromOp(name, y, List.of(a, b), g -> {
@@ -74,7 +75,7 @@ public final class Ops {
                     da = ga ? GradMath.mul(g, shareA) : null;
                     db = gb ? GradMath.mul(g, rsub(1.0, shareA)) : null;
                 }
-                case GREATER, EQUAL -> { }
+                case GREATER, EQUAL -> throw new IllegalStateException("comparison '" + name + "' has no gradient");
             }
             return new Tensor[] {da == null ? null : sumToShape(da, av.shape()), db == null ? null : sumToShape(db, bv.shape())};
         });

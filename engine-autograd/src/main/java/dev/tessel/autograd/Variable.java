@@ -48,7 +48,13 @@ public final class Variable {
         this.inputs = inputs;
         this.fn = fn;
         this.backend = backend;
-        this.graphBytes = fn == null ? null : GRAPH_BYTES_CLEANER.register(this, new GraphBytes(value.numel() * value.dtype().byteSize()));
+        this.graphBytes = fn == null ? null : GRAPH_BYTES_CLEANER.register(this, new GraphBytes(ownedBytes(value, inputs)));
+    }
+
+    /** Bytes of a node's value, or 0 for a view of an input's storage (those bytes are counted once, by the input). */
+    private static long ownedBytes(Tensor value, List<Variable> inputs) {
+        for (Variable in : inputs) if (in.value.storage() == value.storage()) return 0;
+        return value.numel() * value.dtype().byteSize();
     }
 
     /** Adds a node's bytes to the live counter now and removes them exactly once: when freed or collected. */

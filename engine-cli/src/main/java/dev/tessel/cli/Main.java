@@ -1,8 +1,117 @@
 package dev.tessel.cli;
 
-/** Entry point of the ./tessel command. */
+import dev.tessel.cli.demo.DemoCommand;
+import dev.tessel.cli.golden.GoldenCommand;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Entry point of the {@code ./tessel} command: looks the first word up in the verb table and runs it.
+ *
+ * <p>Invariants: exit status 0 = success, 1 = the job failed or an unexpected error, 2 = the command
+ * was called wrongly. Nothing the user types may produce a raw stack trace: usage mistakes become one
+ * line naming what was wrong, other exceptions one {@code tessel: <message>} line (the trace only
+ * with TESSEL_DEBUG=1).
+ */
 public final class Main {
+    private Main() {}
+
+    /**
+     * The dispatch table, in the order {@code --help} lists it. A new verb joins with one line here
+     * (planned: dvae, prior, generate, bpe, model, dist, clip). The {@code bench} verb, which runs
+     * the engine-bench commands (gemm, conv2d), is wired by the lead in its own line below the others.
+     */
+    static List<Verb> verbs() {
+        return List.of(
+                new DemoCommand(),
+                new GoldenCommand());
+    }
+
     public static void main(String[] args) {
-        System.out.println("tessel: no verbs yet");
+        int status = run(args, System.out, System.err, "1".equals(System.getenv("TESSEL_DEBUG")));
+        System.out.flush();
+        System.exit(status);
+    }
+
+    /** Runs one command line; returns the exit status instead of exiting, so tests can call it. */
+    public static int run(String[] args, PrintStream out, PrintStream err, boolean debug) {
+        return run(verbs(), args, out, err, debug);
+    }
+
+    static int run(List<Verb> verbs, String[] args, PrintStream out, PrintStream err, boolean debug) {
+        try {
+            if (args.length == 0) {
+                err.print(HelpText.overview(verbs));
+                err.println("tessel: no verb given; expected one of " + names(verbs));
+                return 2;
+            }
+            String word = args[0];
+            List<String> rest = Arrays.asList(args).subList(1, args.length);
+            if (word.equals("--help") || word.equals("-h")) {
+                out.print(HelpText.overview(verbs));
+                return 0;
+            }
+            if (word.equals("help")) {
+                if (rest.isEmpty()) {
+                    out.print(HelpText.overview(verbs));
+                    return 0;
+                }
+                out.print(HelpText.forVerb(find(verbs, rest.getFirst())));
+                return 0;
+            }
+            Verb verb = find(verbs, word);
+            if (asksForHelp(rest)) {
+                out.print(HelpText.forVerb(verb));
+                return 0;
+            }
+            return verb.run(Arguments.parse(verb.name(), verb.options(), rest), out);
+        } catch (UsageException e) {
+            String where = e.verb() == null ? "tessel" : "tessel " + e.verb();
+            String help = e.verb() == null ? "./tessel --help" : "./tessel " + e.verb() + " --help";
+            err.println(where + ": " + oneLine(e.getMessage()) + " (see " + help + ")");
+            return 2;
+        } catch (Throwable t) {
+            out.flush();
+            err.println("tessel: " + describe(t));
+            if (debug) t.printStackTrace(err);
+            return 1;
+        }
+    }
+
+    private static Verb find(List<Verb> verbs, String word) {
+        for (Verb v : verbs) if (v.name().equals(word)) return v;
+        if (word.startsWith("-")) throw new UsageException(null, "unknown option '" + word + "' before the verb; expected a verb: " + names(verbs));
+        throw new UsageException(null, "unknown verb '" + word + "'; expected one of " + names(verbs));
+    }
+
+    /** --help or -h before a {@code --} terminator; after it they are ordinary arguments. */
+    private static boolean asksForHelp(List<String> rest) {
+        for (String a : rest) {
+            if (a.equals("--")) return false;
+            if (a.equals("--help") || a.equals("-h")) return true;
+        }
+        return false;
+    }
+
+    private static String names(List<Verb> verbs) {
+        return verbs.stream().map(Verb::name).collect(Collectors.joining(", ")) + ", test, help";
+    }
+
+    /** One line for an unexpected exception: its message, or its type when it has none. */
+    static String describe(Throwable t) {
+        String message = t.getMessage();
+        if (message == null || message.isBlank()) {
+            message = t.getClass().getSimpleName() + (t.getCause() != null ? ": " + describe(t.getCause()) : "");
+        } else if (t instanceof OutOfMemoryError || t instanceof StackOverflowError) {
+            message = t.getClass().getSimpleName() + ": " + message;
+        }
+        return oneLine(message);
+    }
+
+    private static String oneLine(String s) {
+        return s.replaceAll("\\s*\\R\\s*", " ").strip();
     }
 }

@@ -1,38 +1,218 @@
 package dev.tessel.kernels.cpu;
 
-import dev.tessel.kernels.*;
+import dev.tessel.kernels.cpu.conv.ConvF64;
+import dev.tessel.kernels.cpu.conv.ConvShapes;
+import dev.tessel.kernels.cpu.conv.Im2col;
+import dev.tessel.kernels.cpu.conv.Resample;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 
-/** Conv ops of the Cpu backend. */
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Convolution and resampling of the Cpu backend. conv2d is a GEMM per image: a 1x1 kernel
+ * multiplies weight [Cout,Cin] by the image [Cin,H*W] in place; a k x k kernel first expands a
+ * tile of output pixels with {@link Im2col} into col [Cin*k*k, tile] and multiplies weight
+ * [Cout,Cin*k*k] by it, through {@link CpuGemm#sgemm}. Work is split over (image, pixel tile)
+ * pairs so that even batch 1 keeps every thread busy.
+ *
+ * <p>Invariants: F32 is the fast path; F16/BF16 are widened to F32 and the result is rounded
+ * back to the input dtype; F64 takes the plain {@link ConvF64} loops. The backward input pass is
+ * conv2d of gradOut with the weight transposed in/out and flipped in space — exact only because
+ * the padding is symmetric ("same", odd k). Inputs are never written.
+ */
 final class CpuConv {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Output pixels per GEMM call: enough columns for the micro-kernel, small enough that col stays in L2/L3. */
+    private static final int TILE_PIXELS = 256;
+
     private CpuConv() {}
 
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
-        throw new UnsupportedOperationException("CpuConv.conv2d: not written yet");
+        ConvShapes.checkConv("conv2d", x, weight, false);
+        ConvShapes.checkBias("conv2d", x, weight, bias);
+        int batch = x.dim(0), cin = x.dim(1), h = x.dim(2), w = x.dim(3), cout = weight.dim(0), k = weight.dim(2);
+        if (x.dtype() == DType.F64) {
+            double[] y = ConvF64.conv2d(x.toDoubleArray(), weight.toDoubleArray(), bias == null ? null : bias.toDoubleArray(),
+                    batch, cin, cout, h, w, k);
+            return Tensor.of(y, batch, cout, h, w);
+        }
+        Tensor xf = contiguousF32(x), wf = contiguousF32(weight), bf = bias == null ? null : contiguousF32(bias);
+        Tensor y = Tensor.zeros(DType.F32, batch, cout, h, w);
+        conv2dF32(xf, wf, bf, y, batch, cin, cout, h, w, k);
+        return inDtype(y, x.dtype());
     }
 
     public static Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight) {
-        throw new UnsupportedOperationException("CpuConv.conv2dBackwardInput: not written yet");
+        ConvShapes.checkConv("conv2dBackwardInput", gradOut, weight, true);
+        int batch = gradOut.dim(0), cout = gradOut.dim(1), h = gradOut.dim(2), w = gradOut.dim(3);
+        int cin = weight.dim(1), k = weight.dim(2);
+        if (gradOut.dtype() == DType.F64) {
+            double[] flipped = flipTransposed(weight.toDoubleArray(), cout, cin, k);
+            return Tensor.of(ConvF64.conv2d(gradOut.toDoubleArray(), flipped, null, batch, cout, cin, h, w, k), batch, cin, h, w);
+        }
+        float[] flipped = flipTransposed(contiguousF32(weight).toFloatArray(), cout, cin, k);
+        // weightT [Cin, Cout, k, k]: output channel c reads gradOut channel o through W[o,c] flipped
+        Tensor weightT = Tensor.of(flipped, cin, cout, k, k);
+        Tensor gx = Tensor.zeros(DType.F32, batch, cin, h, w);
+        conv2dF32(contiguousF32(gradOut), weightT, null, gx, batch, cout, cin, h, w, k);
+        weightT.close();
+        return inDtype(gx, gradOut.dtype());
     }
 
     public static Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, int kernel) {
-        throw new UnsupportedOperationException("CpuConv.conv2dBackwardWeight: not written yet");
+        ConvShapes.checkBackwardWeight("conv2dBackwardWeight", x, gradOut, kernel);
+        int batch = x.dim(0), cin = x.dim(1), h = x.dim(2), w = x.dim(3), cout = gradOut.dim(1), k = kernel;
+        if (x.dtype() == DType.F64) {
+            return Tensor.of(ConvF64.backwardWeight(x.toDoubleArray(), gradOut.toDoubleArray(), batch, cin, cout, h, w, k), cout, cin, k, k);
+        }
+        Tensor gw = backwardWeightF32(contiguousF32(x), contiguousF32(gradOut), batch, cin, cout, h, w, k);
+        return inDtype(gw, x.dtype());
     }
 
     public static Tensor maxPool2x2(Tensor x) {
-        throw new UnsupportedOperationException("CpuConv.maxPool2x2: not written yet");
+        ConvShapes.checkPoolable("maxPool2x2", x);
+        int planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+        int[] out = {x.dim(0), x.dim(1), h / 2, w / 2};
+        if (x.dtype() == DType.F64) return Tensor.of(Resample.maxPool(x.toDoubleArray(), planes, h, w), out);
+        return inDtype(Tensor.of(Resample.maxPool(x.toFloatArray(), planes, h, w), out), x.dtype());
     }
 
     public static Tensor maxPool2x2Backward(Tensor x, Tensor gradOut) {
-        throw new UnsupportedOperationException("CpuConv.maxPool2x2Backward: not written yet");
+        ConvShapes.checkPoolGrad("maxPool2x2Backward", x, gradOut);
+        int planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+        int[] shape = x.shape().toArray();
+        if (x.dtype() == DType.F64) {
+            return Tensor.of(Resample.maxPoolBackward(x.toDoubleArray(), gradOut.toDoubleArray(), planes, h, w), shape);
+        }
+        return inDtype(Tensor.of(Resample.maxPoolBackward(x.toFloatArray(), gradOut.toFloatArray(), planes, h, w), shape), x.dtype());
     }
 
     public static Tensor upsampleNearest2x(Tensor x) {
-        throw new UnsupportedOperationException("CpuConv.upsampleNearest2x: not written yet");
+        ConvShapes.checkImage("upsampleNearest2x", "x", x);
+        int planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
+        int[] out = {x.dim(0), x.dim(1), 2 * h, 2 * w};
+        if (x.dtype() == DType.F64) return Tensor.of(Resample.upsample(x.toDoubleArray(), planes, h, w), out);
+        return inDtype(Tensor.of(Resample.upsample(x.toFloatArray(), planes, h, w), out), x.dtype());
     }
 
     public static Tensor upsampleNearest2xBackward(Tensor gradOut) {
-        throw new UnsupportedOperationException("CpuConv.upsampleNearest2xBackward: not written yet");
+        ConvShapes.checkPoolable("upsampleNearest2xBackward", gradOut);
+        int planes = gradOut.dim(0) * gradOut.dim(1), h = gradOut.dim(2), w = gradOut.dim(3);
+        int[] out = {gradOut.dim(0), gradOut.dim(1), h / 2, w / 2};
+        if (gradOut.dtype() == DType.F64) return Tensor.of(Resample.upsampleBackward(gradOut.toDoubleArray(), planes, h, w), out);
+        return inDtype(Tensor.of(Resample.upsampleBackward(gradOut.toFloatArray(), planes, h, w), out), gradOut.dtype());
+    }
+
+    // ---------------------------------------------------------------- float32 GEMM drivers
+
+    /** y [B,Cout,H,W] (contiguous F32, zero) = x [B,Cin,H,W] (*) weight [Cout,Cin,k,k] + bias; all contiguous F32. */
+    private static void conv2dF32(Tensor x, Tensor weight, Tensor bias, Tensor y, int batch, int cin, int cout, int h, int w, int k) {
+        int hw = h * w, depth = cin * k * k;
+        int tiles = (hw + TILE_PIXELS - 1) / TILE_PIXELS;
+        MemorySegment xs = x.segment(), ws = weight.segment(), ys = y.segment();
+        long xOff = x.offset(), wOff = weight.offset(), yOff = y.offset();
+        if (bias != null) {
+            for (int b = 0; b < batch; b++) {
+                for (int o = 0; o < cout; o++) {
+                    float bo = bias.segment().getAtIndex(F, bias.offset() + o);
+                    long row = yOff + ((long) b * cout + o) * hw;
+                    for (int p = 0; p < hw; p++) ys.setAtIndex(F, row + p, bo);
+                }
+            }
+        }
+        boolean accumulate = bias != null;
+        CpuThreads.parallelFor(batch * tiles, 1, (from, to) -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment col = k == 1 ? null : arena.allocate((long) depth * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
+                for (int task = from; task < to; task++) {
+                    int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, p1 = Math.min(hw, p0 + TILE_PIXELS);
+                    long image = xOff + (long) b * cin * hw, out = yOff + (long) b * cout * hw + p0;
+                    if (k == 1) {
+                        // x image [Cin, H*W] is already the GEMM operand
+                        CpuGemm.sgemm(cout, p1 - p0, cin, ws, wOff, cin, 1, xs, image + p0, hw, 1, ys, out, hw, accumulate);
+                    } else {
+                        // col [Cin*k*k, p1-p0]
+                        Im2col.fill(xs, image, cin, h, w, k, p0, p1, col, 0, p1 - p0);
+                        CpuGemm.sgemm(cout, p1 - p0, depth, ws, wOff, depth, 1, col, 0, p1 - p0, 1, ys, out, hw, accumulate);
+                    }
+                }
+            }
+        });
+    }
+
+    /** dW [Cout, Cin*k*k] = sum over images and pixel tiles of gradOut [Cout, tile] · col [Cin*k*k, tile]^T. */
+    private static Tensor backwardWeightF32(Tensor x, Tensor gradOut, int batch, int cin, int cout, int h, int w, int k) {
+        int hw = h * w, depth = cin * k * k;
+        int tiles = (hw + TILE_PIXELS - 1) / TILE_PIXELS;
+        MemorySegment xs = x.segment(), gs = gradOut.segment();
+        long xOff = x.offset(), gOff = gradOut.offset();
+        ConcurrentLinkedQueue<Tensor> partials = new ConcurrentLinkedQueue<>();
+        CpuThreads.parallelFor(batch * tiles, 1, (from, to) -> {
+            Tensor partial = Tensor.zeros(DType.F32, cout, depth);
+            MemorySegment ps = partial.segment();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment col = k == 1 ? null : arena.allocate((long) depth * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
+                for (int task = from; task < to; task++) {
+                    int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, n = Math.min(hw, p0 + TILE_PIXELS) - p0;
+                    long image = xOff + (long) b * cin * hw, grad = gOff + (long) b * cout * hw + p0;
+                    if (k == 1) {
+                        CpuGemm.sgemm(cout, depth, n, gs, grad, hw, 1, xs, image + p0, 1, hw, ps, 0, depth, true);
+                    } else {
+                        Im2col.fill(xs, image, cin, h, w, k, p0, p0 + n, col, 0, n);
+                        // B(p, q) = col[q, p]: the transpose of col, read through strides
+                        CpuGemm.sgemm(cout, depth, n, gs, grad, hw, 1, col, 0, 1, n, ps, 0, depth, true);
+                    }
+                }
+            }
+            partials.add(partial);
+        });
+        Tensor sum = partials.poll();
+        MemorySegment ss = sum.segment();
+        for (Tensor partial : partials) {
+            MemorySegment ps = partial.segment();
+            for (long i = 0, total = (long) cout * depth; i < total; i++) ss.setAtIndex(F, i, ss.getAtIndex(F, i) + ps.getAtIndex(F, i));
+            partial.close();
+        }
+        return sum.reshape(cout, cin, k, k);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** [Cout,Cin,k,k] -> [Cin,Cout,k,k] with each k x k kernel rotated by 180 degrees. */
+    private static float[] flipTransposed(float[] weight, int cout, int cin, int k) {
+        float[] out = new float[weight.length];
+        for (int o = 0; o < cout; o++)
+            for (int c = 0; c < cin; c++)
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++)
+                        out[((c * cout + o) * k + (k - 1 - u)) * k + (k - 1 - v)] = weight[((o * cin + c) * k + u) * k + v];
+        return out;
+    }
+
+    private static double[] flipTransposed(double[] weight, int cout, int cin, int k) {
+        double[] out = new double[weight.length];
+        for (int o = 0; o < cout; o++)
+            for (int c = 0; c < cin; c++)
+                for (int u = 0; u < k; u++)
+                    for (int v = 0; v < k; v++)
+                        out[((c * cout + o) * k + (k - 1 - u)) * k + (k - 1 - v)] = weight[((o * cin + c) * k + u) * k + v];
+        return out;
+    }
+
+    /** The tensor itself when already contiguous F32, else a contiguous F32 copy (F16/BF16 widen exactly). */
+    private static Tensor contiguousF32(Tensor t) {
+        return t.dtype() == DType.F32 ? t.contiguous() : t.to(DType.F32);
+    }
+
+    /** Rounds an F32 result to the caller's dtype, freeing the F32 buffer when a copy was made. */
+    private static Tensor inDtype(Tensor f32, DType dtype) {
+        if (dtype == DType.F32) return f32;
+        Tensor out = f32.to(dtype);
+        f32.close();
+        return out;
     }
 }

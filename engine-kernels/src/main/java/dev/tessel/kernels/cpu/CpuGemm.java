@@ -1,14 +1,121 @@
 package dev.tessel.kernels.cpu;
 
-import dev.tessel.kernels.*;
+import dev.tessel.kernels.cpu.gemm.DgemmLoop;
+import dev.tessel.kernels.cpu.gemm.Operand;
+import dev.tessel.kernels.cpu.gemm.SgemmDriver;
 import dev.tessel.tensor.DType;
+import dev.tessel.tensor.Shape;
 import dev.tessel.tensor.Tensor;
 
-/** Gemm ops of the Cpu backend. */
-final class CpuGemm {
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Gemm ops of the Cpu backend: batched matmul over strided views, and {@link #sgemm}, the float32
+ * entry point other Cpu kernels (im2col convolution) call directly.
+ *
+ * <p>Invariant: no input is ever copied or made contiguous here — transposes, slices and broadcast
+ * batch axes become strides, which the packing in {@link SgemmDriver} reads directly (converting
+ * F16/BF16 to float as it packs). The output is always a fresh zeroed tensor, so the driver only
+ * ever accumulates into C.
+ */
+public final class CpuGemm {
+    /** Batch items smaller than this many multiply-adds are spread over threads one item each. */
+    private static final long SMALL_ITEM = 1L << 21;
+
+    private static volatile int threadLimit = Integer.MAX_VALUE;
+
     private CpuGemm() {}
 
+    /**
+     * Caps the workers any later CpuGemm call uses (benchmarks compare at a fixed thread count);
+     * values above {@link CpuThreads#threads()} mean "all of the pool".
+     */
+    public static void limitThreads(int maxThreads) {
+        if (maxThreads < 1) throw new IllegalArgumentException("CpuGemm.limitThreads: " + maxThreads + " < 1");
+        threadLimit = maxThreads;
+    }
+
+    /** The number of workers CpuGemm uses now. */
+    public static int threads() { return Math.min(threadLimit, CpuThreads.threads()); }
+
     public static Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) {
-        throw new UnsupportedOperationException("CpuGemm.matmul: not written yet");
+        String where = "matmul: shapes " + a.dtype() + a.shape() + (transposeA ? "^T" : "")
+                + " and " + b.dtype() + b.shape() + (transposeB ? "^T" : "");
+        if (a.dtype() != b.dtype() || !(a.dtype() == DType.F64 || a.dtype() == DType.F32 || a.dtype() == DType.F16 || a.dtype() == DType.BF16)) {
+            throw new IllegalArgumentException(where + ": dtypes must match and be F64, F32, F16 or BF16");
+        }
+        if (a.rank() < 2 || b.rank() < 2) throw new IllegalArgumentException(where + ": both operands need rank >= 2");
+        int m = transposeA ? a.dim(-1) : a.dim(-2);
+        int k = transposeA ? a.dim(-2) : a.dim(-1);
+        int kb = transposeB ? b.dim(-1) : b.dim(-2);
+        int n = transposeB ? b.dim(-2) : b.dim(-1);
+        if (k != kb) throw new IllegalArgumentException(where + ": inner dimensions " + k + " and " + kb + " differ");
+        Shape batchA = Shape.of(Arrays.copyOf(a.shape().toArray(), a.rank() - 2));
+        Shape batchB = Shape.of(Arrays.copyOf(b.shape().toArray(), b.rank() - 2));
+        Shape batch;
+        try {
+            batch = Shape.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": batch axes " + batchA + " and " + batchB + " do not broadcast");
+        }
+        int[] outDims = Arrays.copyOf(batch.toArray(), batch.rank() + 2);
+        outDims[batch.rank()] = m;
+        outDims[batch.rank() + 1] = n;
+        boolean f64 = a.dtype() == DType.F64;
+        Tensor out = Tensor.zeros(f64 ? DType.F64 : DType.F32, outDims);
+
+        // (i, p) of a at aBase + i*aRow + p*aCol; (p, j) of b at bBase + p*bRow + j*bCol.
+        long aRow = transposeA ? a.stride(-1) : a.stride(-2), aCol = transposeA ? a.stride(-2) : a.stride(-1);
+        long bRow = transposeB ? b.stride(-1) : b.stride(-2), bCol = transposeB ? b.stride(-2) : b.stride(-1);
+        int batches = (int) batch.numel();
+        int limit = threads();
+        boolean itemPerThread = batches > 1 && (long) m * n * k < SMALL_ITEM;
+        int innerThreads = itemPerThread ? 1 : limit;
+        CpuThreads.RangeBody items = (from, to) -> {
+            for (int t = from; t < to; t++) {
+                long aBase = batchOffset(a, batch, t), bBase = batchOffset(b, batch, t), cBase = (long) t * m * n;
+                if (f64) {
+                    DgemmLoop.multiply(m, n, k, a.segment(), aBase, aRow, aCol, b.segment(), bBase, bRow, bCol, out.segment(), cBase, innerThreads);
+                } else {
+                    SgemmDriver.multiplyAdd(m, n, k, new Operand(a.segment(), a.dtype(), aBase, aRow, aCol),
+                            new Operand(b.segment(), b.dtype(), bBase, bRow, bCol), out.segment(), cBase, n, innerThreads);
+                }
+            }
+        };
+        if (itemPerThread) CpuThreads.parallelFor(batches, 1, limit, items);
+        else items.run(0, batches);
+        return out;
+    }
+
+    /**
+     * C = A·B (+ C if accumulate) in float32; offsets and strides count elements, not bytes. A (i,p)
+     * is at aOffset + i*aRowStride + p*aColStride, B (p,j) at bOffset + p*bRowStride + j*bColStride,
+     * C (i,j) at cOffset + i*cRowStride + j. Any strides work (transposed views cost nothing extra).
+     */
+    public static void sgemm(int m, int n, int k, MemorySegment a, long aOffset, long aRowStride, long aColStride,
+                             MemorySegment b, long bOffset, long bRowStride, long bColStride,
+                             MemorySegment c, long cOffset, long cRowStride, boolean accumulate) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) c.asSlice((cOffset + i * cRowStride) * 4, n * 4L).fill((byte) 0);
+        }
+        SgemmDriver.multiplyAdd(m, n, k, Operand.f32(a, aOffset, aRowStride, aColStride), Operand.f32(b, bOffset, bRowStride, bColStride),
+                c, cOffset, cRowStride, threads());
+    }
+
+    /** Storage index of element [.., 0, 0] of x at flat position {@code flat} of the broadcast batch shape. */
+    private static long batchOffset(Tensor x, Shape batch, long flat) {
+        long offset = x.offset();
+        int own = x.rank() - 2, lead = batch.rank() - own;
+        for (int d = batch.rank() - 1; d >= 0; d--) {
+            int size = batch.dim(d);
+            int index = (int) (flat % size);
+            flat /= size;
+            if (d >= lead && x.dim(d - lead) != 1) offset += index * x.stride(d - lead);
+        }
+        return offset;
     }
 }

@@ -30,7 +30,12 @@ public final class CpuThreads {
      * (fewer when n is small relative to {@code grain}, the smallest chunk worth a thread).
      */
     public static void parallelFor(int n, int grain, RangeBody body) {
-        int chunks = (int) Math.min(THREADS, Math.max(1, n / Math.max(1, grain)));
+        parallelFor(n, grain, THREADS, body);
+    }
+
+    /** As {@link #parallelFor(int, int, RangeBody)}, using at most {@code maxThreads} chunks (a per-call cap). */
+    public static void parallelFor(int n, int grain, int maxThreads, RangeBody body) {
+        int chunks = (int) Math.min(Math.min(THREADS, Math.max(1, maxThreads)), Math.max(1, n / Math.max(1, grain)));
         if (chunks <= 1 || Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w && w.getPool() == POOL) {
             if (n > 0) body.run(0, n);
             return;

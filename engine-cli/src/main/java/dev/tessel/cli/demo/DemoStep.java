@@ -1,0 +1,26 @@
+package dev.tessel.cli.demo;
+
+import java.io.PrintStream;
+
+/**
+ * One stage of {@code ./tessel demo}. The demo is a list of these run in order; the DALL·E stages
+ * (train the dVAE, train the prior, generate and rerank) join as further steps.
+ *
+ * <p>Contract: a step prints its own progress to {@code out} as it goes (anything slow must show
+ * it is alive) and returns an outcome; it throws only for an unexpected failure, which the demo
+ * reports as a failed step and then continues with the next one.
+ */
+public interface DemoStep {
+    /** A few words for the progress header and the summary table. */
+    String title();
+
+    Outcome run(PrintStream out) throws Exception;
+
+    /**
+     * OK: ran and was right. INCOMPLETE: ran as far as the engine allows today (something is not
+     * implemented yet), with nothing wrong. FAILED: a wrong result or an error.
+     */
+    enum Status { OK, INCOMPLETE, FAILED }
+
+    record Outcome(Status status, String summary) {}
+}

@@ -1,0 +1,64 @@
+package dev.tessel.kernels.cpu.gemm;
+
+import dev.tessel.tensor.DType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One GEMM input seen as a strided matrix: element (row, col) is the {@code dtype} value at element
+ * index {@code offset + row*rowStride + col*colStride} of {@code segment}. A transposed or broadcast
+ * view is just other strides, so no operand is ever copied before packing.
+ *
+ * <p>Invariant: dtype is F32, F16 or BF16 (the float path); strides may be 0 or negative.
+ */
+public record Operand(MemorySegment segment, DType dtype, long offset, long rowStride, long colStride) {
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    public Operand {
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new IllegalArgumentException("sgemm operand dtype " + dtype + " is not F32, F16 or BF16");
+        }
+    }
+
+    public static Operand f32(MemorySegment segment, long offset, long rowStride, long colStride) {
+        return new Operand(segment, DType.F32, offset, rowStride, colStride);
+    }
+
+    long index(int row, int col) { return offset + row * rowStride + col * colStride; }
+
+    /** One element as float; only for the small unpacked path, the packed path reads whole lines. */
+    float get(int row, int col) {
+        long i = index(row, col);
+        return switch (dtype) {
+            case F32 -> segment.getAtIndex(FLOAT, i);
+            case F16 -> Float.float16ToFloat(segment.getAtIndex(HALF, i));
+            default -> Float.intBitsToFloat(segment.getAtIndex(HALF, i) << 16);
+        };
+    }
+
+    /**
+     * Reads {@code count} elements starting at element index {@code start}, {@code stride} apart,
+     * converting to float into {@code dst[dstOff + q*dstStride]}. Each dtype gets its own plain loop
+     * so C2 can vectorise the unit-stride conversions (F16 becomes vcvtph2ps).
+     */
+    void readLine(long start, long stride, int count, float[] dst, int dstOff, int dstStride) {
+        MemorySegment s = segment;
+        switch (dtype) {
+            case F32 -> {
+                if (stride == 1 && dstStride == 1) {
+                    MemorySegment.copy(s, FLOAT, start * 4, dst, dstOff, count);
+                } else {
+                    for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = s.getAtIndex(FLOAT, start + q * stride);
+                }
+            }
+            case F16 -> {
+                for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = Float.float16ToFloat(s.getAtIndex(HALF, start + q * stride));
+            }
+            default -> {
+                for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = Float.intBitsToFloat(s.getAtIndex(HALF, start + q * stride) << 16);
+            }
+        }
+    }
+}

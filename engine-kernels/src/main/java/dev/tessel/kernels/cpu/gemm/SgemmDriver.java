@@ -1,0 +1,128 @@
+package dev.tessel.kernels.cpu.gemm;
+
+import dev.tessel.kernels.cpu.CpuThreads;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * BLIS-style blocked SGEMM: C += A·B with float accumulation, A and B any strided F32/F16/BF16
+ * matrices, C float32 with unit column stride.
+ *
+ * <p>Loop order jc (NC columns), pc (KC depth), ic (MC rows), jr (NR strip), ir (MR strip): one
+ * packed B panel (KC x NC, L3-resident) is shared by all threads, each thread packs its own A
+ * block (MC x KC, L2-resident) for its share of the rows, and each micro-kernel call streams one
+ * KC x NR B strip (L1-resident). Threads split M (or N when M has too few strips), so no two
+ * threads ever write the same C element and no locking is needed. Products under
+ * {@link #SMALL_FLOPS} multiply-adds skip packing.
+ */
+public final class SgemmDriver {
+    static final int MC = 144, KC = 256, NC = 4080;
+    /** Below this many multiply-adds (m*n*k), packing costs more than it saves. */
+    static final long SMALL_FLOPS = 32_768;
+
+    private static final ThreadLocal<WorkerBuffers> BUFFERS = ThreadLocal.withInitial(WorkerBuffers::new);
+
+    /** Per-thread scratch: the packed A block and a C tile for edge strips narrower than 6x16. */
+    private static final class WorkerBuffers {
+        final float[] packedA = new float[MC * KC];
+        final MemorySegment edgeTile = Arena.ofAuto().allocate((long) MicroKernel.MR * MicroKernel.NR * 4, 64);
+    }
+
+    private SgemmDriver() {}
+
+    /**
+     * C (i, j) at element {@code cOffset + i*cRowStride + j} of {@code c} += sum_p A(i,p) B(p,j), for
+     * an m x k A and a k x n B; uses at most {@code maxThreads} workers of the shared pool.
+     */
+    public static void multiplyAdd(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOffset, long cRowStride,
+                                   int maxThreads) {
+        if (m == 0 || n == 0 || k == 0) return;
+        if ((long) m * n * k < SMALL_FLOPS) {
+            unpacked(m, n, k, a, b, c, cOffset, cRowStride);
+            return;
+        }
+        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
+        int threads = Math.max(1, Math.min(maxThreads, CpuThreads.threads()));
+        int mStrips = (m + mr - 1) / mr;
+        boolean splitRows = mStrips >= 2 * threads || mStrips * mr >= MC * threads;
+        float[] packedB = new float[Math.min(KC, k) * roundUp(Math.min(NC, n), nr)];
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            int nStrips = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                int j0 = jc, p0 = pc;
+                CpuThreads.parallelFor(nStrips, 16, threads, (from, to) -> Packing.packB(b, p0, kc, j0, nc, from, to, packedB));
+                if (splitRows) {
+                    CpuThreads.parallelFor(mStrips, 1, threads, (from, to) -> {
+                        WorkerBuffers buffers = BUFFERS.get();
+                        int rowEnd = Math.min(m, to * mr);
+                        for (int ic = from * mr; ic < rowEnd; ic += MC) {
+                            int mc = Math.min(MC, rowEnd - ic);
+                            Packing.packA(a, ic, mc, p0, kc, buffers.packedA);
+                            macroKernel(buffers, mc, kc, nc, 0, nStrips, packedB, c, cOffset + ic * cRowStride + j0, cRowStride);
+                        }
+                    });
+                } else {
+                    float[] packedA = BUFFERS.get().packedA;
+                    for (int ic = 0; ic < m; ic += MC) {
+                        int mc = Math.min(MC, m - ic);
+                        long cBlock = cOffset + ic * cRowStride + j0;
+                        Packing.packA(a, ic, mc, p0, kc, packedA);
+                        CpuThreads.parallelFor(nStrips, 1, threads,
+                                (from, to) -> macroKernel(BUFFERS.get(), mc, kc, nc, from, to, packedA, packedB, c, cBlock, cRowStride));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedB,
+                                    MemorySegment c, long cBlock, long cRowStride) {
+        macroKernel(buffers, mc, kc, nc, stripFrom, stripTo, buffers.packedA, packedB, c, cBlock, cRowStride);
+    }
+
+    /** Runs the micro-kernel over B strips [stripFrom, stripTo) and every A strip of one packed block. */
+    private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedA,
+                                    float[] packedB, MemorySegment c, long cBlock, long cRowStride) {
+        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
+        long rowBytes = cRowStride * 4;
+        for (int t = stripFrom; t < stripTo; t++) {
+            int cols = Math.min(nr, nc - t * nr);
+            for (int s = 0; s * mr < mc; s++) {
+                int rows = Math.min(mr, mc - s * mr);
+                long cAt = (cBlock + (long) s * mr * cRowStride + (long) t * nr) * 4;
+                if (rows == mr && cols == nr) {
+                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                } else {
+                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                }
+            }
+        }
+    }
+
+    /** A partial tile: copy the valid part of C into a full 6x16 scratch tile, run the kernel, copy it back. */
+    private static void edgeTile(MemorySegment tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
+                                 MemorySegment c, long cAt, long rowBytes) {
+        final int tileRowBytes = MicroKernel.NR * 4;
+        tile.fill((byte) 0);
+        for (int r = 0; r < rows; r++) MemorySegment.copy(c, cAt + r * rowBytes, tile, (long) r * tileRowBytes, cols * 4L);
+        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes);
+        for (int r = 0; r < rows; r++) MemorySegment.copy(tile, (long) r * tileRowBytes, c, cAt + r * rowBytes, cols * 4L);
+    }
+
+    /** Direct triple loop for products too small to repay packing. */
+    private static void unpacked(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOffset, long cRowStride) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0;
+                for (int p = 0; p < k; p++) sum += a.get(i, p) * b.get(p, j);
+                long at = cOffset + i * cRowStride + j;
+                c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + sum);
+            }
+        }
+    }
+
+    private static int roundUp(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
+}

@@ -1,0 +1,192 @@
+package dev.tessel.kernels;
+
+import dev.tessel.tensor.DType;
+import dev.tessel.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static dev.tessel.kernels.KernelTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Reductions, argmax, softmax, log-softmax and layer norm on every backend and float dtype:
+ * against loops written out here, against the Reference backend at odd sizes and on
+ * non-contiguous views, and against the golden layernorm case.
+ *
+ * <p>Invariant: a sum over n terms is allowed the accumulation error of its compute type
+ * (n·eps·Σ|x|, the textbook worst case) on top of one rounding into the dtype.
+ */
+class ReductionKernelTest {
+    static Stream<Backend> backends() { return Stream.of(Backends.reference()); }
+
+    static Stream<Arguments> backendsAndFloats() {
+        return backends().flatMap(b -> FLOATS.stream().map(d -> Arguments.of(b, d)));
+    }
+
+    /** Float-dtype kernels accumulate in float at best (F64 in double). */
+    static double computeEps(DType d) { return d == DType.F64 ? eps(DType.F64) : eps(DType.F32); }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndFloats")
+    void reduceMatchesLoopsOnEveryAxis(Backend backend, DType dtype) {
+        int[] dims = {4, 7, 5};
+        try (Tensor x = random(dtype, 51, -3, 3, dims)) {
+            for (ReduceOp op : ReduceOp.values()) {
+                for (int axis : new int[] {0, 1, 2, -1, -3}) {
+                    int a = axis < 0 ? axis + 3 : axis;
+                    for (boolean keepDim : new boolean[] {false, true}) {
+                        try (Tensor y = backend.reduce(op, x, axis, keepDim)) {
+                            assertEquals(keepDim ? 3 : 2, y.rank());
+                            int[] idx = new int[3];
+                            for (int flat = 0; flat < y.numel(); flat++) {
+                                // Walk the reduced position: split flat over the kept axes.
+                                int rem = flat;
+                                for (int d = 2; d >= 0; d--) {
+                                    if (d == a) { idx[d] = 0; continue; }
+                                    idx[d] = rem % dims[d];
+                                    rem /= dims[d];
+                                }
+                                double acc = op == ReduceOp.MAX ? Double.NEGATIVE_INFINITY : 0, abs = 0;
+                                for (int k = 0; k < dims[a]; k++) {
+                                    idx[a] = k;
+                                    double v = x.get(idx);
+                                    acc = op == ReduceOp.MAX ? Math.max(acc, v) : acc + v;
+                                    abs += Math.abs(v);
+                                }
+                                if (op == ReduceOp.MEAN) { acc /= dims[a]; abs /= dims[a]; }
+                                double tol = eps(dtype) * Math.abs(acc) + dims[a] * computeEps(dtype) * abs;
+                                assertEquals(acc, y.getDouble(flat), tol, backend.name() + " " + op + " axis " + axis + " " + dtype);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void reduceAndSoftmaxRejectBadAxis(Backend backend) {
+        try (Tensor x = Tensor.zeros(DType.F32, 2, 3)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> backend.reduce(ReduceOp.SUM, x, 2, false));
+            assertTrue(e.getMessage().contains("SUM") && e.getMessage().contains("F32[2, 3]"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> backend.softmax(x, -3));
+            assertThrows(IllegalArgumentException.class, () -> backend.argmax(x, 5));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndFloats")
+    void argmaxPicksTheFirstMaximum(Backend backend, DType dtype) {
+        // Values from {0, 1, 2} make ties on almost every row.
+        try (Tensor x = randomIds(DType.I32, 61, 3, 6, 9); Tensor xf = Tensor.zeros(dtype, 6, 9)) {
+            for (int i = 0; i < 54; i++) xf.setDouble(i, x.getDouble(i));
+            for (int axis : new int[] {0, 1, -1}) {
+                int a = axis < 0 ? axis + 2 : axis;
+                try (Tensor y = backend.argmax(xf, axis)) {
+                    assertEquals(DType.I64, y.dtype());
+                    assertEquals(1, y.rank());
+                    for (int j = 0; j < y.numel(); j++) {
+                        int best = 0;
+                        for (int k = 1; k < xf.dim(a); k++) {
+                            double v = a == 0 ? xf.get(k, j) : xf.get(j, k), b = a == 0 ? xf.get(best, j) : xf.get(j, best);
+                            if (v > b) best = k;
+                        }
+                        assertEquals(best, y.getLong(j), backend.name() + " axis " + axis);
+                    }
+                }
+            }
+        }
+        try (Tensor x = Tensor.fromDoubles(dtype, new double[] {1, Double.NaN, 5, Double.NaN}, 4); Tensor y = backend.argmax(x, 0)) {
+            assertEquals(1, y.getLong(0), "NaN counts as the maximum, first one wins");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndFloats")
+    void softmaxAndLogSoftmaxMatchTheDefinition(Backend backend, DType dtype) {
+        int[] dims = {3, 5, 4};
+        try (Tensor x = random(dtype, 71, -4, 4, dims)) {
+            for (int axis : new int[] {0, 1, 2, -2}) {
+                int a = axis < 0 ? axis + 3 : axis;
+                try (Tensor p = backend.softmax(x, axis); Tensor lp = backend.logSoftmax(x, axis)) {
+                    int[] idx = new int[3];
+                    for (int flat = 0; flat < x.numel(); flat++) {
+                        int rem = flat;
+                        for (int d = 2; d >= 0; d--) { idx[d] = rem % dims[d]; rem /= dims[d]; }
+                        int own = idx[a];
+                        double sum = 0;
+                        for (int k = 0; k < dims[a]; k++) { idx[a] = k; sum += Math.exp(x.get(idx)); }
+                        idx[a] = own;
+                        double want = Math.exp(x.get(idx)) / sum, wantLog = x.get(idx) - Math.log(sum);
+                        // exp and the n-term sum in the compute type, then one rounding into the dtype;
+                        // log-softmax values are O(|x| + ln n), so its error is absolute.
+                        double tol = 2 * eps(dtype) * want + dims[a] * computeEps(dtype) * want;
+                        assertEquals(want, p.getDouble(flat), tol, backend.name() + " softmax axis " + axis + " " + dtype);
+                        double logTol = 2 * eps(dtype) * Math.abs(wantLog) + 8 * computeEps(dtype) * (4 + Math.log(dims[a]));
+                        assertEquals(wantLog, lp.getDouble(flat), logTol, backend.name() + " logSoftmax axis " + axis + " " + dtype);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void softmaxIsStableForHugeLogits(Backend backend) {
+        // e^1000 overflows double: without subtracting the max this would be NaN.
+        try (Tensor x = Tensor.of(new float[] {1000, 999, 998, -1000}, 1, 4);
+             Tensor shifted = Tensor.of(new float[] {2, 1, 0, -1998}, 1, 4);
+             Tensor p = backend.softmax(x, 1); Tensor q = backend.softmax(shifted, 1);
+             Tensor lp = backend.logSoftmax(x, 1); Tensor lq = backend.logSoftmax(shifted, 1)) {
+            assertClose(q, p, 0, 2 * eps(DType.F32), "softmax shift invariance");
+            assertClose(lq, lp, 4 * eps(DType.F32), 2 * eps(DType.F32), "logSoftmax shift invariance");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backendsAndFloats")
+    void layerNormMatchesTheDefinition(Backend backend, DType dtype) {
+        int rows = 6, c = 37;
+        try (Tensor x = random(dtype, 81, -2, 3, 2, 3, c); Tensor w = random(dtype, 82, 0.5, 1.5, c); Tensor b = random(dtype, 83, -1, 1, c)) {
+            double eps = 1e-5;
+            for (boolean affine : new boolean[] {false, true}) {
+                try (Tensor y = backend.layerNorm(x, affine ? w : null, affine ? b : null, eps)) {
+                    for (int r = 0; r < rows; r++) {
+                        double mean = 0, var = 0;
+                        for (int k = 0; k < c; k++) mean += x.getDouble((long) r * c + k) / c;
+                        for (int k = 0; k < c; k++) var += Math.pow(x.getDouble((long) r * c + k) - mean, 2) / c;
+                        for (int k = 0; k < c; k++) {
+                            double want = (x.getDouble((long) r * c + k) - mean) / Math.sqrt(var + eps);
+                            if (affine) want = want * w.getDouble(k) + b.getDouble(k);
+                            // Normalised values are O(1..3): mean and variance carry c-term sums in the
+                            // compute type; one rounding into the dtype.
+                            double tol = 2 * eps(dtype) * Math.abs(want) + 4 * c * computeEps(dtype);
+                            assertEquals(want, y.getDouble((long) r * c + k), tol, backend.name() + " layerNorm " + dtype);
+                        }
+                    }
+                }
+            }
+            try (Tensor wrong = Tensor.zeros(dtype, c + 1)) {
+                var e = assertThrows(IllegalArgumentException.class, () -> backend.layerNorm(x, wrong, null, eps));
+                assertTrue(e.getMessage().contains("layerNorm") && e.getMessage().contains("[" + (c + 1) + "]"), e.getMessage());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void layerNormMatchesGoldenCase(Backend backend) throws Exception {
+        String file = "layernorm-01.safetensors";
+        assumeTrue(GoldenCase.available(file), "golden folder not present");
+        GoldenCase golden = GoldenCase.read(file);
+        try (Tensor y = backend.layerNorm(golden.tensor("in.x"), golden.tensor("param.weight"), golden.tensor("param.bias"),
+                golden.attrNumber("eps"))) {
+            assertClose(golden.tensor("out.y"), y, 1e-5, 1e-4, file + " on " + backend.name()); // FORMAT.md section 2
+        }
+    }
+}
