@@ -9,6 +9,8 @@ package dev.tessel.autograd.nn;
 import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backend;
+import dev.tessel.tensor.DType;
+import dev.tessel.tensor.Philox;
 import dev.tessel.tensor.Tensor;
 import java.util.List;
 
@@ -37,6 +39,30 @@ public final class Functional {
         Tensor y = be().gumbelSoftmax(logits.value(), u, tau, axis);
         Tensor hot = be().argmaxOneHot(y, axis);
         return Variable.fromOp("gumbelSoftmaxHard", hot, List.of(logits), g -> new Tensor[] {be().gumbelSoftmaxBackward(y, g, tau, axis)});
+    }
+
+    /**
+     * Gumbel-softmax (soft, or straight-through when {@code hard}) with the noise drawn from the
+     * Philox stream (seed, offset) in logical row-major order; the draw uses
+     * Philox.blocks(logits.numel()) counters, so the next independent draw starts at offset + that.
+     */
+    public static Variable gumbelSoftmax(Variable logits, long seed, long offset, double tau, int axis, boolean hard) {
+        Tensor u = gumbelNoise(logits.value(), seed, offset);
+        return hard ? gumbelSoftmaxHard(logits, u, tau, axis) : gumbelSoftmax(logits, u, tau, axis);
+    }
+
+    /**
+     * Uniform noise in (0,1) shaped and typed like {@code logits}, from Philox. F32 or F64 only: a
+     * 16-bit dtype can round a draw to exactly 0 or 1, where the Gumbel transform is infinite.
+     */
+    public static Tensor gumbelNoise(Tensor logits, long seed, long offset) {
+        if (logits.dtype() != DType.F32 && logits.dtype() != DType.F64) {
+            throw new IllegalArgumentException("gumbelSoftmax: Philox noise needs F32 or F64 logits, got " + logits.dtype() + logits.shape()
+                    + " (a 16-bit draw can round to 0 or 1; cast the logits to F32 first)");
+        }
+        Tensor u = Tensor.zeros(logits.dtype(), logits.shape());
+        Philox.fillUniform(u, seed, offset);
+        return u;
     }
 
     // ---------------------------------------------------------------- masked attention (FORMAT.md 3.6)

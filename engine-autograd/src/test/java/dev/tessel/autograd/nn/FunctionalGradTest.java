@@ -8,6 +8,7 @@ import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backend;
 import dev.tessel.kernels.Backends;
 import dev.tessel.tensor.DType;
+import dev.tessel.tensor.Philox;
 import dev.tessel.tensor.Tensor;
 import java.util.List;
 import java.util.Random;
@@ -61,6 +62,24 @@ class FunctionalGradTest {
                 assertArrayEquals(soft.grad().toDoubleArray(), hard.grad().toDoubleArray(), 0.0, b.name() + " straight-through gradient");
             }
         }
+    }
+
+    @Test
+    void gumbelSoftmaxWithPhiloxNoise() {
+        Random rnd = new Random(46);
+        Tensor logits = uniform(rnd, -2, 2, 2, 7);
+        long seed = 1234, offset = 10;
+        Tensor u = Tensor.zeros(DType.F64, 2, 7);
+        Philox.fillUniform(u, seed, offset);
+        Variable drawn = Functional.gumbelSoftmax(Variable.constant(logits), seed, offset, 0.8, 1, false);
+        Variable given = Functional.gumbelSoftmax(Variable.constant(logits), u, 0.8, 1);
+        assertArrayEquals(given.value().toDoubleArray(), drawn.value().toDoubleArray(), 0.0, "noise is the (seed, offset) stream");
+        Variable other = Functional.gumbelSoftmax(Variable.constant(logits), seed, offset + Philox.blocks(logits.numel()), 0.8, 1, false);
+        assertFalse(java.util.Arrays.equals(drawn.value().toDoubleArray(), other.value().toDoubleArray()), "the next offset draws new noise");
+        GradCheck.assertGradients(in -> Functional.gumbelSoftmax(in.get(0), seed, offset, 0.8, 1, false), List.of(logits));
+        var narrow = assertThrows(IllegalArgumentException.class,
+                () -> Functional.gumbelSoftmax(Variable.constant(Tensor.zeros(DType.F16, 2, 3)), seed, offset, 1.0, 1, true));
+        assertTrue(narrow.getMessage().contains("F16"), narrow.getMessage());
     }
 
     @Test
