@@ -3,14 +3,20 @@ package dev.tessel.kernels.cpu;
 import dev.tessel.kernels.reference.ReferenceGumbelSoftmax;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Gumbel-softmax on the Cpu backend: the same maths as {@link ReferenceGumbelSoftmax}, in float on
  * dense arrays, split over the outer index with {@link CpuThreads}. The inner loops run along the
- * contiguous trailing axes (for NCHW logits with axis 1: over H·W), so they stay unit-stride.
+ * contiguous trailing axes (for NCHW logits with axis 1: over H·W), so they stay unit-stride; the
+ * forward runs them as Vector API lanes (log, exp included), with a scalar tail.
  * F64 (gradcheck precision) runs the reference loops, which already compute in double.
  */
 final class CpuGumbelSoftmax {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
     private CpuGumbelSoftmax() {}
 
     static Tensor forward(Tensor logits, Tensor u, double tau, int axis) {
@@ -22,33 +28,55 @@ final class CpuGumbelSoftmax {
         float invTau = (float) (1.0 / tau);
         CpuThreads.parallelFor(outer, 1, (from, to) -> {
             float[] max = new float[inner], sum = new float[inner];
-            for (int o = from; o < to; o++) {
-                int base = o * n * inner;
-                java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
-                java.util.Arrays.fill(sum, 0f);
-                for (int c = 0; c < n; c++) {
-                    int row = base + c * inner;
-                    for (int i = 0; i < inner; i++) {
-                        float v = (z[row + i] - (float) Math.log(-Math.log(noise[row + i]))) * invTau;
-                        z[row + i] = v;
-                        max[i] = Math.max(max[i], v);
-                    }
-                }
-                for (int c = 0; c < n; c++) {
-                    int row = base + c * inner;
-                    for (int i = 0; i < inner; i++) {
-                        float e = (float) Math.exp(z[row + i] - max[i]);
-                        z[row + i] = e;
-                        sum[i] += e;
-                    }
-                }
-                for (int c = 0; c < n; c++) {
-                    int row = base + c * inner;
-                    for (int i = 0; i < inner; i++) z[row + i] /= sum[i];
-                }
-            }
+            for (int o = from; o < to; o++) softmaxOfNoisy(z, noise, o * n * inner, n, inner, invTau, max, sum);
         });
         return CpuFloatArrays.write(z, logits.dtype(), logits.shape().toArray());
+    }
+
+    /**
+     * One [n, inner] block at {@code base}: z = softmax over the n rows of (z - ln(-ln u)) / tau,
+     * computed column-wise (vectors run along the contiguous inner axis).
+     */
+    private static void softmaxOfNoisy(float[] z, float[] u, int base, int n, int inner, float invTau, float[] max, float[] sum) {
+        int bound = S.loopBound(inner);
+        FloatVector scale = FloatVector.broadcast(S, invTau);
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(sum, 0f);
+        for (int c = 0; c < n; c++) {
+            int row = base + c * inner, i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector gumbel = FloatVector.fromArray(S, u, row + i).lanewise(VectorOperators.LOG).neg().lanewise(VectorOperators.LOG).neg();
+                FloatVector v = FloatVector.fromArray(S, z, row + i).add(gumbel).mul(scale);
+                v.intoArray(z, row + i);
+                FloatVector.fromArray(S, max, i).max(v).intoArray(max, i);
+            }
+            for (; i < inner; i++) {
+                float v = (z[row + i] - (float) Math.log(-Math.log(u[row + i]))) * invTau;
+                z[row + i] = v;
+                max[i] = Math.max(max[i], v);
+            }
+        }
+        for (int c = 0; c < n; c++) {
+            int row = base + c * inner, i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector e = FloatVector.fromArray(S, z, row + i).sub(FloatVector.fromArray(S, max, i)).lanewise(VectorOperators.EXP);
+                e.intoArray(z, row + i);
+                FloatVector.fromArray(S, sum, i).add(e).intoArray(sum, i);
+            }
+            for (; i < inner; i++) {
+                float e = (float) Math.exp(z[row + i] - max[i]);
+                z[row + i] = e;
+                sum[i] += e;
+            }
+        }
+        for (int i = 0; i < inner; i++) sum[i] = 1f / sum[i];
+        for (int c = 0; c < n; c++) {
+            int row = base + c * inner, i = 0;
+            for (; i < bound; i += S.length()) {
+                FloatVector.fromArray(S, z, row + i).mul(FloatVector.fromArray(S, sum, i)).intoArray(z, row + i);
+            }
+            for (; i < inner; i++) z[row + i] *= sum[i];
+        }
     }
 
     static Tensor backward(Tensor y, Tensor gradY, double tau, int axis) {
