@@ -6,11 +6,16 @@
 package dev.tessel.autograd.optim;
 
 import dev.tessel.autograd.nn.Parameter;
+import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /** Gradient clipping. */
 public final class GradClipping {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
     private GradClipping() {}
 
     /**
@@ -23,10 +28,7 @@ public final class GradClipping {
         for (Parameter p : parameters) {
             Tensor g = p.grad();
             if (g == null) continue;
-            for (long i = 0; i < g.numel(); i++) {
-                double v = g.getDouble(i);
-                sumSquares += v * v;
-            }
+            sumSquares += sumOfSquares(g);
         }
         double norm = Math.sqrt(sumSquares);
         double coefficient = maxNorm / (norm + 1e-6);
@@ -34,9 +36,38 @@ public final class GradClipping {
             for (Parameter p : parameters) {
                 Tensor g = p.grad();
                 if (g == null) continue;
-                for (long i = 0; i < g.numel(); i++) g.setDouble(i, g.getDouble(i) * coefficient);
+                scale(g, coefficient);
             }
         }
         return norm;
+    }
+
+    private static double sumOfSquares(Tensor g) {
+        double s = 0;
+        if (g.dtype() == DType.F32 && g.isContiguous()) {
+            MemorySegment m = g.segment();
+            long base = g.byteOffset(), n = g.numel();
+            for (long i = 0; i < n; i++) {
+                double v = m.get(FLOAT, base + 4 * i);
+                s += v * v;
+            }
+            return s;
+        }
+        for (long i = 0; i < g.numel(); i++) {
+            double v = g.getDouble(i);
+            s += v * v;
+        }
+        return s;
+    }
+
+    private static void scale(Tensor g, double coefficient) {
+        if (g.dtype() == DType.F32 && g.isContiguous()) {
+            MemorySegment m = g.segment();
+            long base = g.byteOffset(), n = g.numel();
+            float c = (float) coefficient;
+            for (long i = 0; i < n; i++) m.set(FLOAT, base + 4 * i, m.get(FLOAT, base + 4 * i) * c);
+            return;
+        }
+        for (long i = 0; i < g.numel(); i++) g.setDouble(i, g.getDouble(i) * coefficient);
     }
 }

@@ -7,12 +7,17 @@
 package dev.tessel.autograd.optim;
 
 import dev.tessel.autograd.nn.Parameter;
+import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
 /** shadow = decay · shadow + (1 - decay) · param after each optimizer step. Not thread-safe. */
 public final class ParameterEma {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
     private final List<Parameter> parameters;
     private final List<Tensor> shadows = new ArrayList<>();
     private final double decay;
@@ -36,10 +41,25 @@ public final class ParameterEma {
         if (swapped) throw new IllegalStateException("ParameterEma.update: the averages are swapped in; close the swap scope first");
         for (int k = 0; k < parameters.size(); k++) {
             Tensor live = parameters.get(k).value(), shadow = shadows.get(k);
+            if (live.dtype() == DType.F32) {
+                updateFloat(live, shadow);
+                continue;
+            }
             for (long i = 0; i < live.numel(); i++) {
                 double s = shadow.getDouble(i);
                 shadow.setDouble(i, s - (1 - decay) * (s - live.getDouble(i)));
             }
+        }
+    }
+
+    /** Parameters are contiguous (Parameter's invariant) and shadows are fresh copies, so both index linearly. */
+    private void updateFloat(Tensor live, Tensor shadow) {
+        MemorySegment l = live.segment(), s = shadow.segment();
+        long lb = live.byteOffset(), sb = shadow.byteOffset(), n = live.numel();
+        float rate = (float) (1 - decay);
+        for (long i = 0; i < n; i++) {
+            float sv = s.get(FLOAT, sb + 4 * i);
+            s.set(FLOAT, sb + 4 * i, sv - rate * (sv - l.get(FLOAT, lb + 4 * i)));
         }
     }
 
