@@ -74,9 +74,9 @@ final class GemmCheckStep implements DemoStep {
                 worstRatio = Math.max(worstRatio, bound > 0 ? err / bound : err > 0 ? Double.POSITIVE_INFINITY : 0);
             }
         }
-        String text = String.format(Locale.ROOT, "max_abs_err %.2e, worst error/bound %.3f, %d of %d outside the bound (%.0f ms for both)",
-                maxErr, worstRatio, bad, (long) m * n, millis);
-        out.println("  " + text);
+        out.println(String.format(Locale.ROOT, "  max_abs_err %.2e, worst error/bound %.3f, %d of %d elements outside the bound (%.0f ms for both backends)",
+                maxErr, worstRatio, bad, (long) m * n, millis));
+        String text = String.format(Locale.ROOT, "%d of %d elements outside the float error bound, max_abs_err %.2e", bad, (long) m * n, maxErr);
         return new Outcome(bad == 0 ? Status.OK : Status.FAILED, text);
     }
 

@@ -1,5 +1,6 @@
 package dev.tessel.cli.demo;
 
+import dev.tessel.cli.golden.FieldResult;
 import dev.tessel.cli.golden.GoldenCommand;
 import dev.tessel.cli.golden.GoldenRunner;
 import dev.tessel.cli.golden.GoldenSummary;
@@ -36,8 +37,10 @@ final class GoldenCasesStep implements DemoStep {
             });
             long unsupported = summary.failedUnsupportedOnly();
             long wrong = summary.failed() - unsupported;
-            String text = summary.passed() + "/" + summary.results().size() + " pass, "
-                    + unsupported + " not implemented yet, " + wrong + " wrong";
+            long computed = summary.results().stream().flatMap(r -> r.fields().stream()).filter(FieldResult::compared).count();
+            long matching = summary.results().stream().flatMap(r -> r.fields().stream()).filter(FieldResult::passed).count();
+            String text = summary.passed() + "/" + summary.results().size() + " cases pass, " + unsupported
+                    + " wait for an op or gradient, " + wrong + " wrong; " + matching + " of " + computed + " computed fields match";
             Status status = wrong > 0 ? Status.FAILED : unsupported > 0 ? Status.INCOMPLETE : Status.OK;
             return new Outcome(status, text);
         }
