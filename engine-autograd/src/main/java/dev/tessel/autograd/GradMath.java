@@ -18,27 +18,27 @@ final class GradMath {
 
     static Tensor scalar(Tensor like, double v) { return Tensor.scalar(like.dtype(), v); }
 
-    static Tensor add(Tensor a, Tensor b) { return be().binary(BinaryOp.ADD, a, b); }
+    static Tensor plus(Tensor a, Tensor b) { return be().binary(BinaryOp.ADD, a, b); }
 
-    static Tensor sub(Tensor a, Tensor b) { return be().binary(BinaryOp.SUB, a, b); }
+    static Tensor minus(Tensor a, Tensor b) { return be().binary(BinaryOp.SUB, a, b); }
 
-    static Tensor mul(Tensor a, Tensor b) { return be().binary(BinaryOp.MUL, a, b); }
+    static Tensor times(Tensor a, Tensor b) { return be().binary(BinaryOp.MUL, a, b); }
 
-    static Tensor div(Tensor a, Tensor b) { return be().binary(BinaryOp.DIV, a, b); }
+    static Tensor over(Tensor a, Tensor b) { return be().binary(BinaryOp.DIV, a, b); }
 
-    static Tensor mul(Tensor a, double s) { return be().binary(BinaryOp.MUL, a, scalar(a, s)); }
+    static Tensor times(Tensor a, double s) { return be().binary(BinaryOp.MUL, a, scalar(a, s)); }
 
-    static Tensor add(Tensor a, double s) { return be().binary(BinaryOp.ADD, a, scalar(a, s)); }
+    static Tensor plus(Tensor a, double s) { return be().binary(BinaryOp.ADD, a, scalar(a, s)); }
 
     /** s - a. */
     static Tensor rsub(double s, Tensor a) { return be().binary(BinaryOp.SUB, scalar(a, s), a); }
 
-    static Tensor unary(UnaryOp op, Tensor x) { return be().unary(op, x); }
+    static Tensor apply(UnaryOp op, Tensor x) { return be().unary(op, x); }
 
     /** 1 where a > b, else 0, in a's dtype. */
-    static Tensor greater(Tensor a, Tensor b) { return be().binary(BinaryOp.GREATER, a, b); }
+    static Tensor greaterMask(Tensor a, Tensor b) { return be().binary(BinaryOp.GREATER, a, b); }
 
-    static Tensor equal(Tensor a, Tensor b) { return be().binary(BinaryOp.EQUAL, a, b); }
+    static Tensor equalMask(Tensor a, Tensor b) { return be().binary(BinaryOp.EQUAL, a, b); }
 
     /** Sum along {@code axis}, keeping it as size 1. */
     static Tensor sumKeep(Tensor x, int axis) { return be().reduce(ReduceOp.SUM, x, axis, true); }

@@ -58,22 +58,22 @@ public final class Ops {
             Tensor da = null, db = null;
             switch (op) {
                 case ADD -> { da = g; db = g; }
-                case SUB -> { da = g; db = gb ? GradMath.mul(g, -1.0) : null; }
-                case MUL -> { da = ga ? GradMath.mul(g, bv) : null; db = gb ? GradMath.mul(g, av) : null; }
+                case SUB -> { da = g; db = gb ? times(g, -1.0) : null; }
+                case MUL -> { da = ga ? times(g, bv) : null; db = gb ? times(g, av) : null; }
                 case DIV -> {
-                    da = ga ? GradMath.div(g, bv) : null;
-                    db = gb ? GradMath.mul(GradMath.div(GradMath.mul(g, y), bv), -1.0) : null;   // d(a/b)/db = -y/b
+                    da = ga ? over(g, bv) : null;
+                    db = gb ? times(over(times(g, y), bv), -1.0) : null;   // d(a/b)/db = -y/b
                 }
                 case POW -> {
-                    da = ga ? GradMath.mul(GradMath.mul(g, bv), be().binary(BinaryOp.POW, av, GradMath.add(bv, -1.0))) : null;
-                    db = gb ? GradMath.mul(GradMath.mul(g, y), GradMath.unary(UnaryOp.LOG, av)) : null;
+                    da = ga ? times(times(g, bv), be().binary(BinaryOp.POW, av, plus(bv, -1.0))) : null;
+                    db = gb ? times(times(g, y), apply(UnaryOp.LOG, av)) : null;
                 }
                 // ties split the gradient evenly, like PyTorch's maximum/minimum
                 case MAX, MIN -> {
-                    Tensor winsA = op == BinaryOp.MAX ? GradMath.greater(av, bv) : GradMath.greater(bv, av);
-                    Tensor shareA = GradMath.add(winsA, GradMath.mul(GradMath.equal(av, bv), 0.5));
-                    da = ga ? GradMath.mul(g, shareA) : null;
-                    db = gb ? GradMath.mul(g, rsub(1.0, shareA)) : null;
+                    Tensor winsA = op == BinaryOp.MAX ? greaterMask(av, bv) : greaterMask(bv, av);
+                    Tensor shareA = plus(winsA, times(equalMask(av, bv), 0.5));
+                    da = ga ? times(g, shareA) : null;
+                    db = gb ? times(g, rsub(1.0, shareA)) : null;
                 }
                 case GREATER, EQUAL -> throw new IllegalStateException("comparison '" + name + "' has no gradient");
             }
@@ -96,11 +96,11 @@ public final class Ops {
     // ---------------------------------------------------------------- scalar helpers
 
     public static Variable addScalar(Variable x, double s) {
-        return Variable.fromOp("addScalar", GradMath.add(x.value(), s), List.of(x), g -> new Tensor[] {g});
+        return Variable.fromOp("addScalar", plus(x.value(), s), List.of(x), g -> new Tensor[] {g});
     }
 
     public static Variable mulScalar(Variable x, double s) {
-        return Variable.fromOp("mulScalar", GradMath.mul(x.value(), s), List.of(x), g -> new Tensor[] {GradMath.mul(g, s)});
+        return Variable.fromOp("mulScalar", times(x.value(), s), List.of(x), g -> new Tensor[] {times(g, s)});
     }
 
     /** x^p elementwise. */
@@ -108,7 +108,7 @@ public final class Ops {
         Tensor xv = x.value();
         Tensor y = be().binary(BinaryOp.POW, xv, scalar(xv, p));
         return Variable.fromOp("powScalar", y, List.of(x),
-                g -> new Tensor[] {GradMath.mul(GradMath.mul(g, be().binary(BinaryOp.POW, xv, scalar(xv, p - 1))), p)});
+                g -> new Tensor[] {times(times(g, be().binary(BinaryOp.POW, xv, scalar(xv, p - 1))), p)});
     }
 
     public static Variable subScalar(Variable x, double s) { return addScalar(x, -s); }
@@ -155,7 +155,7 @@ public final class Ops {
         int ax = xs.normalizeAxis(axis);
         Tensor y = be().reduce(ReduceOp.MEAN, x.value(), ax, keepDim);
         double n = xs.dim(ax);
-        return Variable.fromOp("mean", y, List.of(x), g -> new Tensor[] {expandBack(GradMath.mul(g, 1.0 / n), ax, keepDim, xs)});
+        return Variable.fromOp("mean", y, List.of(x), g -> new Tensor[] {expandBack(times(g, 1.0 / n), ax, keepDim, xs)});
     }
 
     /** Maximum along an axis; the gradient is shared evenly among tied maxima. */
@@ -165,10 +165,10 @@ public final class Ops {
         int ax = xs.normalizeAxis(axis);
         Tensor y = be().reduce(ReduceOp.MAX, xv, ax, keepDim);
         return Variable.fromOp("max", y, List.of(x), g -> {
-            Tensor isMax = GradMath.equal(xv, expandBack(y, ax, keepDim, xs));
+            Tensor isMax = equalMask(xv, expandBack(y, ax, keepDim, xs));
             Tensor ties = sumKeep(isMax, ax);
-            Tensor share = GradMath.div(isMax, ties);
-            return new Tensor[] {GradMath.mul(share, expandBack(g, ax, keepDim, xs))};
+            Tensor share = over(isMax, ties);
+            return new Tensor[] {times(share, expandBack(g, ax, keepDim, xs))};
         });
     }
 
@@ -184,7 +184,7 @@ public final class Ops {
         int ax = x.value().shape().normalizeAxis(axis);
         Tensor y = be().softmax(x.value(), ax);
         // dx = y * (g - sum(g * y))
-        return Variable.fromOp("softmax", y, List.of(x), g -> new Tensor[] {GradMath.mul(y, GradMath.sub(g, sumKeep(GradMath.mul(g, y), ax)))});
+        return Variable.fromOp("softmax", y, List.of(x), g -> new Tensor[] {times(y, minus(g, sumKeep(times(g, y), ax)))});
     }
 
     public static Variable logSoftmax(Variable x, int axis) {
@@ -192,7 +192,7 @@ public final class Ops {
         Tensor y = be().logSoftmax(x.value(), ax);
         // dx = g - softmax * sum(g)
         return Variable.fromOp("logSoftmax", y, List.of(x),
-                g -> new Tensor[] {GradMath.sub(g, GradMath.mul(GradMath.unary(UnaryOp.EXP, y), sumKeep(g, ax)))});
+                g -> new Tensor[] {minus(g, times(apply(UnaryOp.EXP, y), sumKeep(g, ax)))});
     }
 
     /** Layer norm over the last axis (biased variance); weight and bias are [C] or null. */
@@ -207,19 +207,19 @@ public final class Ops {
         return Variable.fromOp("layerNorm", y, inputs, g -> {
             int last = xv.rank() - 1;
             // statistics of each row, recomputed rather than saved: [..., 1]
-            Tensor centered = GradMath.sub(xv, be().reduce(ReduceOp.MEAN, xv, last, true));
-            Tensor variance = be().reduce(ReduceOp.MEAN, GradMath.mul(centered, centered), last, true);
-            Tensor rstd = GradMath.unary(UnaryOp.RSQRT, GradMath.add(variance, eps));
-            Tensor xhat = GradMath.mul(centered, rstd);
+            Tensor centered = minus(xv, be().reduce(ReduceOp.MEAN, xv, last, true));
+            Tensor variance = be().reduce(ReduceOp.MEAN, times(centered, centered), last, true);
+            Tensor rstd = apply(UnaryOp.RSQRT, plus(variance, eps));
+            Tensor xhat = times(centered, rstd);
             Tensor[] grads = new Tensor[inputs.size()];
             if (gx) {
-                Tensor dxhat = wv == null ? g : GradMath.mul(g, wv);
+                Tensor dxhat = wv == null ? g : times(g, wv);
                 Tensor meanD = be().reduce(ReduceOp.MEAN, dxhat, last, true);
-                Tensor meanDx = be().reduce(ReduceOp.MEAN, GradMath.mul(dxhat, xhat), last, true);
-                grads[0] = GradMath.mul(rstd, GradMath.sub(GradMath.sub(dxhat, meanD), GradMath.mul(xhat, meanDx)));
+                Tensor meanDx = be().reduce(ReduceOp.MEAN, times(dxhat, xhat), last, true);
+                grads[0] = times(rstd, minus(minus(dxhat, meanD), times(xhat, meanDx)));
             }
             int next = 1;
-            if (weight != null) grads[next++] = weight.requiresGrad() ? sumToLastAxis(GradMath.mul(g, xhat)) : null;
+            if (weight != null) grads[next++] = weight.requiresGrad() ? sumToLastAxis(times(g, xhat)) : null;
             if (bias != null) grads[next] = bias.requiresGrad() ? sumToLastAxis(g) : null;
             return grads;
         });
@@ -293,8 +293,8 @@ public final class Ops {
         return Variable.fromOp("softmaxCrossEntropy", loss, List.of(logits), g -> {
             int n = lv.dim(0), classes = lv.dim(1);
             // (softmax - onehot) / N, scaled by the upstream [1] gradient
-            Tensor diff = GradMath.sub(be().softmax(lv, 1), be().oneHot(targets, classes, lv.dtype()));
-            return new Tensor[] {GradMath.mul(diff, GradMath.mul(g, 1.0 / n))};
+            Tensor diff = minus(be().softmax(lv, 1), be().oneHot(targets, classes, lv.dtype()));
+            return new Tensor[] {times(diff, times(g, 1.0 / n))};
         });
     }
 

@@ -53,6 +53,11 @@ class ElementwiseGradTest {
     }
 
     @Test
+    void aRankZeroOperandGetsTheSumOverEverything() {
+        gradcheck(v -> Ops.mul(v.get(0), v.get(1)), uniform(26, -1, 1, 2, 3), Tensor.scalar(DType.F64, 0.7));
+    }
+
+    @Test
     void powHasGradientsForBaseAndExponent() {
         gradcheck(v -> Ops.pow(v.get(0), v.get(1)), uniform(31, 0.5, 2.0, 2, 3), uniform(32, -1.5, 1.5, 3));
     }
