@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>Invariant: each tolerance says which roundings it allows for.
  */
 class ElementwiseKernelTest {
-    static Stream<Backend> backends() { return Stream.of(Backends.reference()); }
+    static Stream<Backend> backends() { return Stream.of(Backends.reference(), Backends.cpu()); }
 
     static Stream<Arguments> backendsAndFloats() {
         return backends().flatMap(b -> FLOATS.stream().map(d -> Arguments.of(b, d)));
@@ -86,6 +86,22 @@ class ElementwiseKernelTest {
         };
     }
 
+    /**
+     * A bound on |x·f'(x)/f(x)| plus a few roundings: how much a relative error in the (rounded)
+     * argument grows in the result. For e^z it is |z|, so sigmoid-based forms scale with their
+     * exponent argument.
+     */
+    static double magnification(UnaryOp op, double x) {
+        double ax = Math.abs(x);
+        return 4 + switch (op) {
+            case EXP, TANH, SIGMOID -> ax;
+            case GELU_SIGMOID -> 1.702 * ax;
+            case GELU_TANH -> 1.6 * (ax + 0.134 * ax * ax * ax);
+            case ERF, GELU_ERF -> ax * ax;
+            default -> 0;
+        };
+    }
+
     static boolean positiveDomain(UnaryOp op) { return op == UnaryOp.LOG || op == UnaryOp.SQRT || op == UnaryOp.RSQRT; }
 
     @ParameterizedTest
@@ -97,10 +113,13 @@ class ElementwiseKernelTest {
                 assertEquals(dtype, y.dtype());
                 for (int i = 0; i < x.numel(); i++) {
                     double xi = x.getDouble(i), want = textbook(op).applyAsDouble(xi);
-                    // One rounding into the dtype (eps·|want|, or the subnormal spacing near 0) plus
-                    // float-compute rounding for the narrow dtypes; the textbook forms 1 + tanh(u) and
-                    // 1 + erf(v) cancel, losing up to ~4 double eps × |x| absolutely (the last term).
-                    double tol = 2 * eps(dtype) * Math.abs(want) + subnormalSpacing(dtype) + 8 * eps(DType.F64) * (1 + Math.abs(xi));
+                    // One rounding into the dtype (eps·|want|, or the subnormal spacing near 0); float
+                    // compute rounds intermediate arguments, which the function magnifies (second
+                    // term); the textbook forms 1 + tanh(u) and 1 + erf(v) cancel, losing up to
+                    // ~4 double eps × |x| absolutely (the last term).
+                    double computeEps = dtype == DType.F64 ? eps(DType.F64) : eps(DType.F32);
+                    double tol = 2 * eps(dtype) * Math.abs(want) + subnormalSpacing(dtype)
+                            + computeEps * magnification(op, xi) * Math.abs(want) + 8 * eps(DType.F64) * (1 + Math.abs(xi));
                     assertEquals(want, y.getDouble(i), tol, backend.name() + " " + op + " " + dtype + " at x=" + xi);
                 }
             }
@@ -257,6 +276,102 @@ class ElementwiseKernelTest {
         try (Tensor x = Tensor.zeros(DType.F32, 2)) {
             var e = assertThrows(IllegalArgumentException.class, () -> backend.cast(x, DType.MEAN_1_6_9));
             assertTrue(e.getMessage().contains("cast") && e.getMessage().contains("F32[2]"), e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ Cpu against Reference
+
+    /** A size past the Cpu threading grain, tested on a few ops only to keep the suite fast. */
+    static final int THREADED = 70001;
+
+    /** Inputs of odd sizes, optionally one past the threading grain, and the three non-contiguous layouts. */
+    static List<Tensor> unaryInputs(DType dtype, double lo, double hi, long seed, boolean threaded) {
+        List<Tensor> inputs = new ArrayList<>();
+        for (int n : new int[] {1, 7, 33, 1023}) inputs.add(random(dtype, seed + n, lo, hi, n));
+        if (threaded) inputs.add(random(dtype, seed, lo, hi, THREADED));
+        for (var view : views(dtype, lo, hi, 37, 29)) inputs.add(view.apply(seed));
+        inputs.add(random(dtype, seed, lo, hi, 3, 1, 5).expand(2, 3, 4, 5));
+        return inputs;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuUnaryMatchesReference(DType dtype) {
+        for (UnaryOp op : UnaryOp.values()) {
+            double lo = positiveDomain(op) ? 0.01 : -8, hi = 8;
+            boolean threaded = op == UnaryOp.RELU || op == UnaryOp.EXP || op == UnaryOp.GELU_TANH;
+            for (Tensor x : unaryInputs(dtype, lo, hi, 131 + op.ordinal(), threaded)) {
+                try (Tensor want = Backends.reference().unary(op, x); Tensor got = Backends.cpu().unary(op, x)) {
+                    assertEquals(want.shape(), got.shape());
+                    double computeEps = dtype == DType.F64 ? eps(DType.F64) : eps(DType.F32);
+                    for (long i = 0; i < want.numel(); i++) {
+                        double w = want.getDouble(i), xi = x.getDouble(i);
+                        // Reference: exact then one rounding. Cpu: float compute (argument rounding
+                        // magnified by the function, see magnification) then one rounding, so both
+                        // may sit on either side of a rounding boundary: 2·eps(dtype).
+                        double tol = 2 * eps(dtype) * Math.abs(w) + subnormalSpacing(dtype) + computeEps * magnification(op, xi) * Math.abs(w);
+                        double g = got.getDouble(i);
+                        if (!(Math.abs(g - w) <= tol) && !(Double.isNaN(w) && Double.isNaN(g))) {
+                            fail(op + " " + dtype + " " + x.shape() + " at " + i + " x=" + xi + ": want " + w + " got " + g);
+                        }
+                    }
+                }
+                x.close();
+            }
+        }
+    }
+
+    /** Pairs of inputs: contiguous equal shapes, scalar broadcast, row/column broadcast, views. */
+    static List<Tensor[]> binaryInputs(DType dtype, double lo, double hi, long seed, boolean threaded) {
+        List<Tensor[]> pairs = new ArrayList<>();
+        for (int n : new int[] {1, 9, 1031}) pairs.add(new Tensor[] {random(dtype, seed + n, lo, hi, n), random(dtype, seed - n, lo, hi, n)});
+        pairs.add(new Tensor[] {random(dtype, seed, lo, hi, threaded ? THREADED : 1001), random(dtype, seed + 1, lo, hi, 1)});
+        pairs.add(new Tensor[] {random(dtype, seed, lo, hi, 5, 1, 7), random(dtype, seed + 2, lo, hi, 1, 3, 1)});
+        pairs.add(new Tensor[] {transposedView(dtype, seed, lo, hi, 37, 29), random(dtype, seed + 3, lo, hi, 29)});
+        pairs.add(new Tensor[] {slicedView(dtype, seed, lo, hi, 37, 29), transposedView(dtype, seed + 4, lo, hi, 37, 29)});
+        pairs.add(new Tensor[] {random(dtype, seed + 5, lo, hi, 37, 1), expandedView(dtype, seed + 6, lo, hi, 37, 29)});
+        return pairs;
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuBinaryMatchesReference(DType dtype) {
+        for (BinaryOp op : BinaryOp.values()) {
+            double lo = op == BinaryOp.POW ? 0.25 : -3, hi = 3;
+            for (Tensor[] pair : binaryInputs(dtype, lo, hi, 141 + op.ordinal(), op == BinaryOp.ADD || op == BinaryOp.GREATER)) {
+                try (Tensor want = Backends.reference().binary(op, pair[0], pair[1]); Tensor got = Backends.cpu().binary(op, pair[0], pair[1])) {
+                    // The float ops are correctly rounded in float, so only the final narrowing can
+                    // differ (F16/BF16: rounding twice vs once); POW is Math.pow in both.
+                    assertClose(want, got, subnormalSpacing(dtype), eps(dtype), op + " " + dtype + " " + pair[0].shape() + " with " + pair[1].shape());
+                }
+                pair[0].close();
+                pair[1].close();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuWhereAndCastMatchReferenceBitForBit(DType dtype) {
+        for (Tensor[] pair : binaryInputs(dtype, -300, 300, 151, true)) {
+            try (Tensor coin = randomIds(DType.I32, 152, 2, pair[1].shape().toArray()); Tensor cond = Backends.reference().cast(coin, DType.BOOL);
+                 Tensor want = Backends.reference().where(cond, pair[0], pair[1]); Tensor got = Backends.cpu().where(cond, pair[0], pair[1])) {
+                assertBitsEqual(want, got, "where " + dtype + " " + pair[0].shape());
+            }
+            for (DType target : PLAIN) {
+                try (Tensor want = Backends.reference().cast(pair[0], target); Tensor got = Backends.cpu().cast(pair[0], target)) {
+                    assertBitsEqual(want, got, "cast " + dtype + " -> " + target + " " + pair[0].shape());
+                }
+            }
+            pair[0].close();
+            pair[1].close();
+        }
+        try (Tensor ints = randomIds(DType.I64, 153, 1000, 37, 29); Tensor view = ints.transpose(0, 1)) {
+            for (DType target : PLAIN) {
+                try (Tensor want = Backends.reference().cast(view, target); Tensor got = Backends.cpu().cast(view, target)) {
+                    assertBitsEqual(want, got, "cast I64 view -> " + target);
+                }
+            }
         }
     }
 

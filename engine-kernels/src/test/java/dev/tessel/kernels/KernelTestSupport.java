@@ -22,6 +22,8 @@ final class KernelTestSupport {
 
     private KernelTestSupport() {}
 
+    static java.util.stream.Stream<DType> floats() { return FLOATS.stream(); }
+
     /** Machine epsilon (distance from 1 to the next value) of a float dtype. */
     static double eps(DType d) {
         return switch (d) {

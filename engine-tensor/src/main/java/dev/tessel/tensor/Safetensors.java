@@ -93,7 +93,7 @@ public final class Safetensors {
                 throw e;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(path + ": cannot read: " + e, e);
         }
     }
 

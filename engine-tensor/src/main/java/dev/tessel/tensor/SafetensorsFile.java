@@ -12,8 +12,10 @@ import java.util.Map;
  * <p>Invariant: every entry's byte range lies inside the mapped data section and matches its
  * dtype and shape, so {@link #tensor} never fails on a range. The tensors it hands out are
  * read-only views on the mapping, not copies: {@link #close()} unmaps the file, after which any
- * access through them throws IllegalStateException. Copy a tensor ({@link Tensor#copy()}) to
- * keep or modify it.
+ * access through them throws IllegalStateException. The mapping is read-only (golden files are
+ * read-only on disk, and a private copy-on-write mapping would need write access), so a write
+ * through such a view throws IllegalArgumentException ("read-only segment"): copy a tensor
+ * ({@link Tensor#copy()}) to keep or modify it.
  */
 public final class SafetensorsFile implements AutoCloseable {
     /** Where one tensor lives: byte range [begin, end) relative to the data section. */

@@ -120,8 +120,12 @@ class SafetensorsTest {
         Safetensors.write(file, Map.of("a", Tensor.of(new float[] {1, 2}, 2)), null);
         SafetensorsFile f = Safetensors.read(file);
         Tensor a = f.tensor("a");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> a.setDouble(0, 3)).getMessage().contains("read-only"));
+        Tensor kept = a.copy();
+        kept.setDouble(0, 3);
         f.close();
         f.close();
+        assertEquals(2.0, kept.getDouble(1), "a copy outlives the file");
         assertThrows(IllegalStateException.class, () -> a.getDouble(0));
         assertThrows(IllegalStateException.class, () -> f.tensor("a"));
     }

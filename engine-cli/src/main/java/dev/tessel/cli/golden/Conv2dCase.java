@@ -1,13 +1,17 @@
 package dev.tessel.cli.golden;
 
+import dev.tessel.autograd.Autograd;
+import dev.tessel.autograd.Ops;
+import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backend;
 import dev.tessel.tensor.Tensor;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * {@code conv2d} cases (FORMAT.md 3.7): stride-1 "same" cross-correlation, x [B,Cin,H,W],
- * weight [Cout,Cin,k,k], bias [Cout] -> out.y [B,Cout,H,W].
+ * weight [Cout,Cin,k,k], bias [Cout] -> out.y [B,Cout,H,W], and grad.x/weight/bias through the engine's autograd.
  *
  * <p>Invariant: the engine's conv2d does stride 1, zero padding (k-1)/2, no dilation, one group;
  * any other recorded setting is reported as unsupported rather than computed wrongly.
@@ -31,6 +35,14 @@ public final class Conv2dCase implements CaseHandler {
             throw new UnsupportedOperationException("conv2d with kernel " + kernel + " stride " + stride + " padding " + padding
                     + " dilation " + dilation + " groups " + groups + " (the engine does odd kernels, stride 1, 'same' padding)");
         }
-        return Map.of("out.y", backend.conv2d(x, weight, bias));
+        try (var scope = Autograd.backend(backend)) {
+            Variable vx = Variable.parameter(x), vw = Variable.parameter(weight);
+            Variable vb = bias == null ? null : Variable.parameter(bias);
+            Map<String, Variable> leaves = new LinkedHashMap<>();
+            leaves.put("x", vx);
+            leaves.put("weight", vw);
+            leaves.put("bias", vb);
+            return GoldenBackprop.outputAndGradients(c, "out.y", Ops.conv2d(vx, vw, vb), leaves);
+        }
     }
 }

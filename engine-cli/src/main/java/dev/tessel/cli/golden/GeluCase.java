@@ -1,5 +1,8 @@
 package dev.tessel.cli.golden;
 
+import dev.tessel.autograd.Autograd;
+import dev.tessel.autograd.Ops;
+import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backend;
 import dev.tessel.kernels.UnaryOp;
 import dev.tessel.tensor.Tensor;
@@ -8,7 +11,7 @@ import java.util.Map;
 
 /**
  * {@code gelu} cases (FORMAT.md 3.8): attrs.variant picks the exact erf form, x·sigmoid(1.702x) or the
- * tanh approximation.
+ * tanh approximation; grad.x through the engine's autograd.
  *
  * <p>Invariant: the variant names are those of the case files; an unknown one is unsupported, never
  * silently mapped to another form.
@@ -23,6 +26,9 @@ public final class GeluCase implements CaseHandler {
             case "tanh" -> UnaryOp.GELU_TANH;
             default -> throw new UnsupportedOperationException("gelu variant '" + variant + "' (known: erf, sigmoid_1.702, tanh)");
         };
-        return Map.of("out.y", backend.unary(op, c.tensor("in.x")));
+        try (var scope = Autograd.backend(backend)) {
+            Variable x = Variable.parameter(c.tensor("in.x"));
+            return GoldenBackprop.outputAndGradients(c, "out.y", Ops.unary(op, x), Map.of("x", x));
+        }
     }
 }

@@ -1,5 +1,8 @@
 package dev.tessel.cli.golden;
 
+import dev.tessel.autograd.Autograd;
+import dev.tessel.autograd.Ops;
+import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backend;
 import dev.tessel.tensor.Tensor;
 
@@ -7,7 +10,7 @@ import java.util.Map;
 
 /**
  * {@code softmax_cross_entropy} cases (FORMAT.md 3.8): logits [N,C] with classes on the last axis,
- * integer targets [N], out.loss [1] = the mean over rows.
+ * integer targets [N], out.loss [1] = the mean over rows; grad.logits = d out.loss / d logits.
  *
  * <p>Invariant: a case recording another class axis or reduction is unsupported, not recomputed
  * under different assumptions.
@@ -26,6 +29,9 @@ public final class SoftmaxCrossEntropyCase implements CaseHandler {
         if (attrs.has("reduction") && !attrs.string("reduction").equals("mean")) {
             throw new UnsupportedOperationException("softmax_cross_entropy with reduction '" + attrs.string("reduction") + "' (the engine takes the mean)");
         }
-        return Map.of("out.loss", backend.softmaxCrossEntropy(logits, targets));
+        try (var scope = Autograd.backend(backend)) {
+            Variable vLogits = Variable.parameter(logits);
+            return GoldenBackprop.outputAndGradients(c, "out.loss", Ops.softmaxCrossEntropy(vLogits, targets), Map.of("logits", vLogits));
+        }
     }
 }
