@@ -125,4 +125,109 @@ final class FloatLanes {
             case POW -> (float) Math.pow(a, b);
         };
     }
+
+    // ---------------------------------------------------------------- line kernels (reductions)
+
+    /** Σ s[j], four vector accumulators for instruction-level parallelism, then lanes, then the tail. */
+    static float sum(MemorySegment s, long offset, int n) {
+        int width = SPECIES.length(), i = 0;
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        for (int bound = n - 4 * width; i <= bound; i += 4 * width) {
+            long b = offset + (long) i * Float.BYTES;
+            a0 = a0.add(load(s, b));
+            a1 = a1.add(load(s, b + width * Float.BYTES));
+            a2 = a2.add(load(s, b + 2L * width * Float.BYTES));
+            a3 = a3.add(load(s, b + 3L * width * Float.BYTES));
+        }
+        for (int bound = SPECIES.loopBound(n); i < bound; i += width) a0 = a0.add(load(s, offset + (long) i * Float.BYTES));
+        float total = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) total += s.get(FLOAT, offset + (long) i * Float.BYTES);
+        return total;
+    }
+
+    /** max s[j] with Math.max semantics (NaN wins); −∞ for n = 0. */
+    static float max(MemorySegment s, long offset, int n) {
+        int i = 0;
+        FloatVector m = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) m = m.max(load(s, offset + (long) i * Float.BYTES));
+        float result = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) result = Math.max(result, s.get(FLOAT, offset + (long) i * Float.BYTES));
+        return result;
+    }
+
+    /** dst[j] = e^(src[j] − shift); returns Σ dst[j]. */
+    static float expShifted(MemorySegment src, long srcOffset, float shift, MemorySegment dst, long dstOffset, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long step = (long) i * Float.BYTES;
+            FloatVector e = load(src, srcOffset + step).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoMemorySegment(dst, dstOffset + step, ORDER);
+            acc = acc.add(e);
+        }
+        float total = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            long step = (long) i * Float.BYTES;
+            float e = (float) Math.exp(src.get(FLOAT, srcOffset + step) - shift);
+            dst.set(FLOAT, dstOffset + step, e);
+            total += e;
+        }
+        return total;
+    }
+
+    /** dst[j] = src[j]·scale + shift. */
+    static void affine(MemorySegment src, long srcOffset, float scale, float shift, MemorySegment dst, long dstOffset, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long step = (long) i * Float.BYTES;
+            load(src, srcOffset + step).fma(scale, shift).intoMemorySegment(dst, dstOffset + step, ORDER);
+        }
+        for (; i < n; i++) {
+            long step = (long) i * Float.BYTES;
+            dst.set(FLOAT, dstOffset + step, Math.fma(src.get(FLOAT, srcOffset + step), scale, shift));
+        }
+    }
+
+    /** dst[j] = (src[j] − first) − second: log-softmax keeps x − max exact before the small log-sum goes. */
+    static void subtractTwice(MemorySegment src, long srcOffset, float first, float second, MemorySegment dst, long dstOffset, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long step = (long) i * Float.BYTES;
+            load(src, srcOffset + step).sub(first).sub(second).intoMemorySegment(dst, dstOffset + step, ORDER);
+        }
+        for (; i < n; i++) {
+            long step = (long) i * Float.BYTES;
+            dst.set(FLOAT, dstOffset + step, (src.get(FLOAT, srcOffset + step) - first) - second);
+        }
+    }
+
+    /** Σ (s[j] − mean)², the second pass of a two-pass variance. */
+    static float squaredDeviations(MemorySegment s, long offset, float mean, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector d = load(s, offset + (long) i * Float.BYTES).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        float total = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = s.get(FLOAT, offset + (long) i * Float.BYTES) - mean;
+            total += d * d;
+        }
+        return total;
+    }
+
+    /** dst[j] = ((src[j] − mean)·inv)·w[j] + b[j]; w and b are dense float arrays (ones / zeros when absent). */
+    static void normalize(MemorySegment src, long srcOffset, float mean, float inv, float[] w, float[] b, MemorySegment dst, long dstOffset, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            long step = (long) i * Float.BYTES;
+            FloatVector y = load(src, srcOffset + step).sub(mean).mul(inv);
+            y.fma(FloatVector.fromArray(SPECIES, w, i), FloatVector.fromArray(SPECIES, b, i)).intoMemorySegment(dst, dstOffset + step, ORDER);
+        }
+        for (; i < n; i++) {
+            long step = (long) i * Float.BYTES;
+            dst.set(FLOAT, dstOffset + step, Math.fma((src.get(FLOAT, srcOffset + step) - mean) * inv, w[i], b[i]));
+        }
+    }
 }
