@@ -87,6 +87,49 @@ public final class AdamW {
     /** The moments of {@code p}, or null before its first step. */
     public State state(Parameter p) { return state.get(p); }
 
+    /**
+     * The optimizer state for a checkpoint: for each parameter that has stepped, under its dotted
+     * name n (as in Module.namedParameters()), "n.exp_avg", "n.exp_avg_sq" and "n.step" (I64 [1]).
+     * The moment tensors are live (not copies); save them before the next step.
+     */
+    public Map<String, Tensor> stateDict(Map<String, Parameter> named) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (var e : named.entrySet()) {
+            State s = state.get(e.getValue());
+            if (s == null) continue;
+            out.put(e.getKey() + ".exp_avg", s.expAvg);
+            out.put(e.getKey() + ".exp_avg_sq", s.expAvgSq);
+            out.put(e.getKey() + ".step", Tensor.ofLongs(new long[] {s.step}, 1));
+        }
+        return out;
+    }
+
+    /** Restores what {@link #stateDict} wrote; a parameter absent from {@code saved} starts fresh. Shapes and dtypes must match. */
+    public void loadStateDict(Map<String, Tensor> saved, Map<String, Parameter> named) {
+        for (var e : named.entrySet()) {
+            Tensor m = saved.get(e.getKey() + ".exp_avg"), v = saved.get(e.getKey() + ".exp_avg_sq"), t = saved.get(e.getKey() + ".step");
+            if (m == null && v == null && t == null) continue;
+            Parameter p = e.getValue();
+            if (!parameters.contains(p)) {
+                throw new IllegalArgumentException("AdamW.loadStateDict: '" + e.getKey() + "' is not one of this optimizer's parameters");
+            }
+            if (m == null || v == null || t == null || t.numel() != 1) {
+                throw new IllegalArgumentException("AdamW.loadStateDict: '" + e.getKey() + "' needs .exp_avg, .exp_avg_sq and a one-element .step");
+            }
+            for (Tensor moment : new Tensor[] {m, v}) {
+                if (!moment.shape().equals(p.shape()) || moment.dtype() != p.dtype()) {
+                    throw new IllegalArgumentException("AdamW.loadStateDict: moment of '" + e.getKey() + "' is " + moment.dtype() + moment.shape()
+                            + " but the parameter is " + p.dtype() + p.shape());
+                }
+            }
+            State s = new State(p);
+            s.expAvg.copyFrom(m);
+            s.expAvgSq.copyFrom(v);
+            s.step = t.getLong(0);
+            state.put(p, s);
+        }
+    }
+
     /** One update of every parameter that has a gradient. */
     public void step() {
         for (Parameter p : parameters) {

@@ -83,6 +83,34 @@ class AdamWTest {
     }
 
     @Test
+    void stateDictResumesExactly() {
+        float[] init = {0.5f, -1f, 2f};
+        Parameter straight = new Parameter("w", Tensor.of(init.clone(), 3)), resumed = new Parameter("w", Tensor.of(init.clone(), 3));
+        AdamW a = new AdamW(List.of(straight), 1e-2, 0.9, 0.96, 1e-8, 0.01), b = new AdamW(List.of(resumed), 1e-2, 0.9, 0.96, 1e-8, 0.01);
+        float[][] grads = {{1, -2, 0.5f}, {0.3f, 0.1f, -1}, {-1, 1, 1}};
+        for (int t = 0; t < 2; t++) {
+            straight.setGrad(Tensor.of(grads[t].clone(), 3));
+            resumed.setGrad(Tensor.of(grads[t].clone(), 3));
+            a.step();
+            b.step();
+        }
+        Map<String, Tensor> saved = new java.util.HashMap<>();
+        b.stateDict(Map.of("w", resumed)).forEach((k, v) -> saved.put(k, v.copy()));
+        assertEquals(java.util.Set.of("w.exp_avg", "w.exp_avg_sq", "w.step"), saved.keySet());
+        AdamW fresh = new AdamW(List.of(resumed), 1e-2, 0.9, 0.96, 1e-8, 0.01);
+        fresh.loadStateDict(saved, Map.of("w", resumed));
+        straight.setGrad(Tensor.of(grads[2].clone(), 3));
+        resumed.setGrad(Tensor.of(grads[2].clone(), 3));
+        a.step();
+        fresh.step();
+        assertArrayEquals(straight.value().toFloatArray(), resumed.value().toFloatArray(), "a resumed run continues bit for bit");
+        assertEquals(3, fresh.state(resumed).step());
+        saved.put("w.exp_avg", Tensor.zeros(DType.F32, 4));
+        var bad = assertThrows(IllegalArgumentException.class, () -> fresh.loadStateDict(saved, Map.of("w", resumed)));
+        assertTrue(bad.getMessage().contains("'w'") && bad.getMessage().contains("[4]") && bad.getMessage().contains("[3]"), bad.getMessage());
+    }
+
+    @Test
     void varianceClipBoundsTheSecondMoment() {
         Parameter p = new Parameter("p", Tensor.of(new float[] {1, 1}, 2));
         AdamW adam = new AdamW(List.of(p), 1e-3, 0.9, 0.96, 1e-8, 0).withVarianceClip(5);
