@@ -9,6 +9,7 @@ package dev.tessel.autograd.nn;
 import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backend;
+import dev.tessel.kernels.BinaryOp;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Philox;
 import dev.tessel.tensor.Tensor;
@@ -104,8 +105,8 @@ public final class Functional {
     }
 
     private static Tensor scaled(Tensor g, double s) {
-        Tensor out = Tensor.zeros(g.dtype(), g.shape());
-        for (long f = 0; f < g.numel(); f++) out.setDouble(f, g.getDouble(f) * s);
-        return out;
+        try (Tensor factor = Tensor.full(g.dtype(), s)) {
+            return be().binary(BinaryOp.MUL, g, factor);
+        }
     }
 }

@@ -134,14 +134,9 @@ final class CpuGumbelSoftmax {
     }
 
     private static void check(String op, String nameA, Tensor a, String nameB, Tensor b, double tau) {
-        if (!a.dtype().isFloating() || a.dtype() != b.dtype() || !a.shape().equals(b.shape())) {
-            throw new IllegalArgumentException(op + ": " + nameA + " " + a.dtype() + a.shape() + " and " + nameB + " "
-                    + b.dtype() + b.shape() + " must be float tensors of one shape and dtype");
-        }
-        if (!(tau > 0) || Double.isInfinite(tau)) {
-            throw new IllegalArgumentException(op + ": temperature tau must be finite and > 0, got " + tau);
-        }
-        if (a.numel() > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(op + ": tensor " + a.shape() + " is too large");
+        ReferenceGumbelSoftmax.checkSameFloat(op, nameA, a, nameB, b);
+        ReferenceGumbelSoftmax.checkTau(tau);
+        if (a.numel() > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(op + ": tensor " + a.shape() + " is too large for one Cpu call");
     }
 
     private static int outer(Tensor x, int axis) {

@@ -91,14 +91,14 @@ public final class ReferenceGumbelSoftmax {
         return out;
     }
 
-    static void checkSameFloat(String op, String nameA, Tensor a, String nameB, Tensor b) {
+    public static void checkSameFloat(String op, String nameA, Tensor a, String nameB, Tensor b) {
         if (!a.dtype().isFloating() || a.dtype() != b.dtype() || !a.shape().equals(b.shape())) {
             throw new IllegalArgumentException(op + ": " + nameA + " " + a.dtype() + a.shape() + " and " + nameB + " "
                     + b.dtype() + b.shape() + " must be float tensors of one shape and dtype");
         }
     }
 
-    static void checkTau(double tau) {
+    public static void checkTau(double tau) {
         if (!(tau > 0) || Double.isInfinite(tau)) {
             throw new IllegalArgumentException("gumbelSoftmax: temperature tau must be finite and > 0, got " + tau);
         }
