@@ -71,20 +71,31 @@ public abstract class Module {
         for (var e : children.entrySet()) e.getValue().collect(prefix + e.getKey() + ".", out);
     }
 
-    public final List<Parameter> parameters() { return new ArrayList<>(namedParameters().values()); }
+    /**
+     * Every distinct parameter once, in state-dict order. A module registered under two names
+     * (weight tying) appears twice in the state dict, as in torch, but once here, so an optimizer
+     * never updates it twice.
+     */
+    public final List<Parameter> parameters() {
+        java.util.Set<Parameter> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : namedParameters().values()) if (seen.add(p)) out.add(p);
+        return out;
+    }
 
     /** Direct children in registration order. */
     public final Map<String, Module> namedChildren() { return java.util.Collections.unmodifiableMap(children); }
 
+    /** Number of trainable values (shared parameters counted once). */
     public final long parameterCount() {
         long n = 0;
-        for (Parameter p : namedParameters().values()) n += p.numel();
+        for (Parameter p : parameters()) n += p.numel();
         return n;
     }
 
     /** Clears the gradient of every parameter. */
     public final void zeroGrad() {
-        for (Parameter p : namedParameters().values()) p.zeroGrad();
+        for (Parameter p : parameters()) p.zeroGrad();
     }
 
     /** Dotted name -> the live parameter tensor (not a copy: it changes as training updates it). */

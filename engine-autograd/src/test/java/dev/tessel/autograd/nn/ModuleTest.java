@@ -48,6 +48,17 @@ class ModuleTest {
     }
 
     @Test
+    void aSharedModuleIsNamedTwiceButTrainedOnce() {
+        Tree root = new Tree();
+        Embedding shared = new Embedding(4, 2, new Random(8));
+        root.add("encoder", shared);
+        root.add("decoder", shared);
+        assertEquals(List.of("encoder.weight", "decoder.weight"), List.copyOf(root.namedParameters().keySet()));
+        assertEquals(1, root.parameters().size());
+        assertEquals(8, root.parameterCount());
+    }
+
+    @Test
     void badNamesAndDuplicatesAreRejected() {
         Tree t = new Tree();
         t.param("a", Tensor.zeros(DType.F32, 1));
