@@ -26,21 +26,26 @@ class MaskedAttentionKernelTest {
         return m;
     }
 
+    /** {B, H, Tq, Tk, D, Dv}: widths below one vector, and widths with full vectors plus odd tails. */
+    private static final int[][] SIZES = {{B, H, TQ, TK, D, DV}, {1, 2, 23, 21, 19, 17}};
+
     @Test
     void cpuMatchesReference() {
         Random rnd = new Random(21);
-        for (DType dtype : FLOAT_DTYPES) {
-            for (boolean strided : new boolean[] {false, true}) {
-                String what = dtype + (strided ? " strided" : "");
-                Tensor q = uniform(rnd, dtype, -1.5, 1.5, strided, B, H, TQ, D);
-                Tensor k = uniform(rnd, dtype, -1.5, 1.5, strided, B, H, TK, D);
-                Tensor v = uniform(rnd, dtype, -1, 1, strided, B, H, TK, DV);
-                Tensor g = uniform(rnd, dtype, -1, 1, strided, B, H, TQ, DV);
-                Tensor mask = randomMask(rnd, TQ, TK, -1);
-                assertClose(REF.maskedAttention(q, k, v, mask), CPU.maskedAttention(q, k, v, mask), dtype, "forward " + what);
-                Tensor[] ref = REF.maskedAttentionBackward(q, k, v, mask, g), cpu = CPU.maskedAttentionBackward(q, k, v, mask, g);
-                String[] names = {"dq", "dk", "dv"};
-                for (int i = 0; i < 3; i++) assertClose(ref[i], cpu[i], dtype, names[i] + " " + what);
+        for (int[] n : SIZES) {
+            for (DType dtype : FLOAT_DTYPES) {
+                for (boolean strided : new boolean[] {false, true}) {
+                    String what = dtype + (strided ? " strided " : " ") + java.util.Arrays.toString(n);
+                    Tensor q = uniform(rnd, dtype, -1.5, 1.5, strided, n[0], n[1], n[2], n[4]);
+                    Tensor k = uniform(rnd, dtype, -1.5, 1.5, strided, n[0], n[1], n[3], n[4]);
+                    Tensor v = uniform(rnd, dtype, -1, 1, strided, n[0], n[1], n[3], n[5]);
+                    Tensor g = uniform(rnd, dtype, -1, 1, strided, n[0], n[1], n[2], n[5]);
+                    Tensor mask = randomMask(rnd, n[2], n[3], -1);
+                    assertClose(REF.maskedAttention(q, k, v, mask), CPU.maskedAttention(q, k, v, mask), dtype, "forward " + what);
+                    Tensor[] ref = REF.maskedAttentionBackward(q, k, v, mask, g), cpu = CPU.maskedAttentionBackward(q, k, v, mask, g);
+                    String[] names = {"dq", "dk", "dv"};
+                    for (int i = 0; i < 3; i++) assertClose(ref[i], cpu[i], dtype, names[i] + " " + what);
+                }
             }
         }
     }
