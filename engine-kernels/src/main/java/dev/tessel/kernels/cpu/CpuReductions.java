@@ -62,6 +62,45 @@ final class CpuReductions {
         @Override public void close() { if (owned) x.close(); }
     }
 
+    /** Lines staged together when inner > 1: one dense run of BLOCK values per k fills a 64-byte cache line. */
+    private static final int BLOCK = 16;
+
+    @FunctionalInterface
+    private interface LineBody { void run(int line, MemorySegment values, long at, float[] result, MemorySegment resultSegment); }
+
+    /**
+     * Runs {@code body} on each float line of [from, to); when {@code out} is given, the body's
+     * {@code result} (n values) becomes that line of the same-shape output. With inner > 1 a
+     * strided line would touch a new cache line per value, so BLOCK neighbouring lines are read
+     * together as dense runs into a [n, BLOCK] tile and the body gets one column at a time.
+     */
+    private static void forEachFloatLine(Lines lines, int from, int to, Tensor out, LineBody body) {
+        int n = lines.n, inner = lines.inner;
+        float[] buf = new float[n], result = new float[out == null ? 0 : n];
+        MemorySegment staged = MemorySegment.ofArray(buf), resultSegment = MemorySegment.ofArray(result);
+        if (inner == 1) {
+            MemorySegment values = lines.segment(staged);
+            for (int l = from; l < to; l++) {
+                body.run(l, values, lines.load(l, buf), result, resultSegment);
+                if (out != null) FloatRuns.write(result, 0, out, lines.flatStart(l), n);
+            }
+            return;
+        }
+        float[] tile = new float[n * BLOCK], outTile = new float[out == null ? 0 : n * BLOCK];
+        for (int l = from; l < to; ) {
+            int width = Math.min(Math.min(BLOCK, to - l), inner - l % inner);
+            long flat = lines.flatStart(l);
+            for (int k = 0; k < n; k++) FloatRuns.read(lines.x, lines.x.offset() + flat + (long) k * inner, 1, tile, k * width, width);
+            for (int b = 0; b < width; b++) {
+                for (int k = 0; k < n; k++) buf[k] = tile[k * width + b];
+                body.run(l + b, staged, 0, result, resultSegment);
+                if (out != null) for (int k = 0; k < n; k++) outTile[k * width + b] = result[k];
+            }
+            if (out != null) for (int k = 0; k < n; k++) FloatRuns.write(outTile, k * width, out, flat + (long) k * inner, width);
+            l += width;
+        }
+    }
+
     /** SUM of an empty axis is 0 and MEAN is NaN; MAX of an empty axis is an error; MAX propagates NaN. */
     public static Tensor reduce(ReduceOp op, Tensor x, int axis, boolean keepDim) {
         String name = "reduce " + op;
@@ -84,16 +123,12 @@ final class CpuReductions {
                     }
                     return;
                 }
-                float[] buf = new float[n], results = new float[to - from];
-                MemorySegment staged = lines.segment(MemorySegment.ofArray(buf));
-                for (int l = from; l < to; l++) {
-                    long at = lines.load(l, buf);
-                    results[l - from] = switch (op) {
-                        case SUM -> FloatLanes.sum(staged, at, n);
-                        case MEAN -> FloatLanes.sum(staged, at, n) / n;
-                        case MAX -> FloatLanes.max(staged, at, n);
-                    };
-                }
+                float[] results = new float[to - from];
+                forEachFloatLine(lines, from, to, null, (l, values, at, unused, unusedSegment) -> results[l - from] = switch (op) {
+                    case SUM -> FloatLanes.sum(values, at, n);
+                    case MEAN -> FloatLanes.sum(values, at, n) / n;
+                    case MAX -> FloatLanes.max(values, at, n);
+                });
                 FloatRuns.write(results, 0, out, from, to - from);
             });
         }
@@ -112,11 +147,12 @@ final class CpuReductions {
         try (Lines lines = Lines.of(x, a)) {
             int n = lines.n;
             CpuThreads.parallelFor(lines.count(), lines.grain(), (from, to) -> {
-                float[] buf = new float[floatLanes ? n : 0];
-                MemorySegment staged = lines.segment(MemorySegment.ofArray(buf));
-                for (int l = from; l < to; l++) {
-                    long best = floatLanes ? firstMaxFloat(lines, staged, lines.load(l, buf)) : firstMaxDecoded(lines, l);
-                    out.segment().setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, l, best);
+                MemorySegment o = out.segment();
+                if (floatLanes) {
+                    forEachFloatLine(lines, from, to, null, (l, values, at, unused, unusedSegment) ->
+                            o.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, l, firstMaxFloat(values, at, n)));
+                } else {
+                    for (int l = from; l < to; l++) o.setAtIndex(ValueLayout.JAVA_LONG_UNALIGNED, l, firstMaxDecoded(lines, l));
                 }
             });
         }
@@ -124,9 +160,9 @@ final class CpuReductions {
     }
 
     /** The vector max finds the value; a scalar scan finds its first position (NaN: the first NaN). */
-    private static int firstMaxFloat(Lines lines, MemorySegment s, long at) {
-        float max = FloatLanes.max(s, at, lines.n);
-        for (int k = 0; k < lines.n; k++) {
+    private static int firstMaxFloat(MemorySegment s, long at, int n) {
+        float max = FloatLanes.max(s, at, n);
+        for (int k = 0; k < n; k++) {
             float v = s.get(FloatLanes.FLOAT, at + (long) k * Float.BYTES);
             if (v == max || Float.isNaN(max) && Float.isNaN(v)) return k;
         }
@@ -177,16 +213,12 @@ final class CpuReductions {
                     }
                     return;
                 }
-                float[] buf = new float[n], result = new float[n];
-                MemorySegment staged = lines.segment(MemorySegment.ofArray(buf)), resultSegment = MemorySegment.ofArray(result);
-                for (int l = from; l < to; l++) {
-                    long at = lines.load(l, buf);
-                    float max = FloatLanes.max(staged, at, n);
-                    float sum = FloatLanes.expShifted(staged, at, max, resultSegment, 0, n);
-                    if (log) FloatLanes.subtractTwice(staged, at, max, (float) Math.log(sum), resultSegment, 0, n);
+                forEachFloatLine(lines, from, to, out, (l, values, at, result, resultSegment) -> {
+                    float max = FloatLanes.max(values, at, n);
+                    float sum = FloatLanes.expShifted(values, at, max, resultSegment, 0, n);
+                    if (log) FloatLanes.subtractTwice(values, at, max, (float) Math.log(sum), resultSegment, 0, n);
                     else FloatLanes.affine(resultSegment, 0, 1f / sum, 0f, resultSegment, 0, n);
-                    FloatRuns.writeStrided(result, 0, out, lines.flatStart(l), lines.inner, n);
-                }
+                });
             });
         }
         return out;

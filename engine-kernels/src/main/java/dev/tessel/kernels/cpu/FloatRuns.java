@@ -65,21 +65,6 @@ final class FloatRuns {
         }
     }
 
-    /** out[start + j·stride] = src[at + j] rounded into out's dtype, j in [0, n). */
-    static void writeStrided(float[] src, int at, Tensor out, long start, long stride, int n) {
-        if (stride == 1) {
-            write(src, at, out, start, n);
-            return;
-        }
-        MemorySegment s = out.segment();
-        switch (out.dtype()) {
-            case F32 -> { for (int j = 0; j < n; j++) s.setAtIndex(FLOAT, start + j * stride, src[at + j]); }
-            case F16 -> { for (int j = 0; j < n; j++) s.setAtIndex(SHORT, start + j * stride, Float.floatToFloat16(src[at + j])); }
-            case BF16 -> { for (int j = 0; j < n; j++) s.setAtIndex(SHORT, start + j * stride, DType.floatToBf16(src[at + j])); }
-            default -> throw new IllegalArgumentException("FloatRuns.writeStrided: " + out.dtype() + " is not a float32-computed dtype");
-        }
-    }
-
     static void halfToFloat(short[] src, float[] dst, int at, int n) {
         for (int j = 0; j < n; j++) dst[at + j] = Float.float16ToFloat(src[j]);
     }
