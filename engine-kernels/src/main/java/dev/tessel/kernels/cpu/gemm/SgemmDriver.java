@@ -62,7 +62,7 @@ public final class SgemmDriver {
                         for (int ic = from * mr; ic < rowEnd; ic += MC) {
                             int mc = Math.min(MC, rowEnd - ic);
                             Packing.packA(a, ic, mc, p0, kc, buffers.packedA);
-                            macroKernel(buffers, mc, kc, nc, 0, nStrips, packedB, c, cOffset + ic * cRowStride + j0, cRowStride);
+                            macroKernel(buffers, mc, kc, nc, 0, nStrips, buffers.packedA, packedB, c, cOffset + ic * cRowStride + j0, cRowStride);
                         }
                     });
                 } else {
@@ -77,11 +77,6 @@ public final class SgemmDriver {
                 }
             }
         }
-    }
-
-    private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedB,
-                                    MemorySegment c, long cBlock, long cRowStride) {
-        macroKernel(buffers, mc, kc, nc, stripFrom, stripTo, buffers.packedA, packedB, c, cBlock, cRowStride);
     }
 
     /** Runs the micro-kernel over B strips [stripFrom, stripTo) and every A strip of one packed block. */
