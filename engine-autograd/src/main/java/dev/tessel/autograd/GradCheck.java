@@ -19,7 +19,8 @@ import java.util.function.Function;
  *
  * <p>Inputs with a floating dtype become float64 parameters and are checked; integer inputs (ids,
  * targets) are passed as constants. {@code f} must compute in float64 on the inputs it is given,
- * and its result must depend on at least one of them.
+ * and its result must depend on at least one of them. Cost: two forward passes per checked
+ * element, so keep shapes tiny (tens to a few hundred elements).
  */
 public final class GradCheck {
     private static final long PROJECTION_SEED = 0x7e55e1L;

@@ -111,7 +111,7 @@ public final class Variable {
 
     /** A node that requires grad whenever recording is on, whatever its inputs (used by Checkpoint). */
     static Variable recordedAlways(String opName, Tensor value, List<Variable> inputs, BackwardFn fn) {
-        if (!Autograd.isRecording()) return new Variable(value, false, opName, null, null, null);
+        if (!Autograd.isRecording() || !value.dtype().isFloating()) return new Variable(value, false, opName, null, null, null);
         return new Variable(value, true, opName, List.copyOf(inputs), fn, Autograd.currentBackend());
     }
 
