@@ -60,6 +60,27 @@ class ElementwiseKernelTest {
         assertEquals(at, below, 2 * Math.ulp(1.0));
     }
 
+    @Test
+    void cpuFloatErfIsAccurateOnADenseGrid() {
+        // The Cpu float erf is a polynomial fit (FloatLanes): fit error ≤ 3.1e-7 relative, plus a few
+        // float roundings, plus e^(−y²) magnifying the one rounding of y² (y²·eps/2; y²·eps allowed).
+        double fit = 3.1e-7, e = eps(DType.F32);
+        int n = 24001;
+        float[] grid = new float[n];
+        for (int i = 0; i < n; i++) grid[i] = -18f + 24f * i / (n - 1);
+        try (Tensor x = Tensor.of(grid, n); Tensor erf = Backends.cpu().unary(UnaryOp.ERF, x); Tensor gelu = Backends.cpu().unary(UnaryOp.GELU_ERF, x)) {
+            for (int i = 0; i < n; i++) {
+                double xi = grid[i], y = xi / Math.sqrt(2);
+                double wantErf = SpecialFunctions.erf(xi), wantGelu = 0.5 * xi * SpecialFunctions.erfc(-y);
+                double erfTol = Math.abs(wantErf) * (fit + 4 * e) + Float.MIN_VALUE;
+                // In the far tail erfc is a float subnormal, good to an absolute MIN_VALUE, then scaled by 0.5·|x|.
+                double geluTol = Math.abs(wantGelu) * (fit + 4 * e + y * y * e) + (1 + Math.abs(xi)) * Float.MIN_VALUE;
+                assertEquals(wantErf, erf.getDouble(i), erfTol, "erf(" + xi + ")");
+                assertEquals(wantGelu, gelu.getDouble(i), geluTol, "gelu_erf(" + xi + ")");
+            }
+        }
+    }
+
     private static void assertUlps(double want, double got, int ulps) {
         assertEquals(want, got, ulps * Math.ulp(want), "want " + want + " got " + got);
     }
