@@ -59,20 +59,51 @@ public enum DType {
         };
     }
 
-    /** Converts a double to raw element bits, rounding to nearest even for the narrow floats. */
+    /**
+     * Converts a double to raw element bits, rounding to nearest even for the narrow floats
+     * (once, from the double: the 16-bit formats go through {@link #toFloatRoundToOdd}).
+     */
     public long encode(double v) {
         return switch (this) {
             case F64 -> Double.doubleToRawLongBits(v);
             case F32 -> Float.floatToRawIntBits((float) v) & 0xFFFFFFFFL;
-            case F16 -> Float.floatToFloat16((float) v) & 0xFFFFL;
-            case BF16 -> floatToBf16((float) v) & 0xFFFFL;
+            case F16 -> Float.floatToFloat16(toFloatRoundToOdd(v)) & 0xFFFFL;
+            case BF16 -> floatToBf16(toFloatRoundToOdd(v)) & 0xFFFFL;
             case I32 -> (int) v & 0xFFFFFFFFL;
             case I64 -> (long) v;
             case U8 -> (long) v & 0xFF;
             case BOOL -> v != 0 ? 1 : 0;
-            case MEAN_1_6_9 -> MomentFormat.MEAN_1_6_9.encode((float) v) & 0xFFFFL;
-            case VAR_0_6_10 -> MomentFormat.VAR_0_6_10.encode((float) v) & 0xFFFFL;
+            case MEAN_1_6_9 -> MomentFormat.MEAN_1_6_9.encode(toFloatRoundToOdd(v)) & 0xFFFFL;
+            case VAR_0_6_10 -> MomentFormat.VAR_0_6_10.encode(toFloatRoundToOdd(v)) & 0xFFFFL;
         };
+    }
+
+    /**
+     * Converts an integer to raw element bits without a detour through double, so I64 values
+     * beyond 2^53 keep their low bits (I32 and U8 wrap like a Java cast; BOOL is v != 0).
+     */
+    public long encodeLong(long v) {
+        return switch (this) {
+            case I32 -> (int) v & 0xFFFFFFFFL;
+            case I64 -> v;
+            case U8 -> v & 0xFF;
+            case BOOL -> v != 0 ? 1 : 0;
+            default -> encode((double) v);
+        };
+    }
+
+    /**
+     * double -> float rounded to odd: an inexact result keeps a set last bit as a sticky bit.
+     * Rounding to nearest even first to float and then to a 16-bit format can round twice in
+     * the same direction (1 + 2^-11 + 2^-40 would become 1.0 in F16, not 1 + 2^-10); a
+     * round-to-odd float has 13+ more bits than any 16-bit format here (needed: 2), so the
+     * second rounding is then exactly the correct single rounding of {@code v}.
+     */
+    static float toFloatRoundToOdd(double v) {
+        float f = (float) v;
+        if ((double) f == v || Float.isInfinite(f) || Double.isNaN(v)) return f;
+        if ((Float.floatToRawIntBits(f) & 1) != 0) return f;
+        return (double) f < v ? Math.nextUp(f) : Math.nextDown(f);
     }
 
     /** float -> bfloat16 bits, round to nearest even; NaN stays a (quiet) NaN. */

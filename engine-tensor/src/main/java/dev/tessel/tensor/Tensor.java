@@ -26,6 +26,7 @@ public final class Tensor implements AutoCloseable {
     private final long[] strides;
     private final long offset;
     private final boolean contiguous;
+    private final long numel;
 
     public Tensor(Storage storage, DType dtype, Shape shape, long[] strides, long offset) {
         if (strides.length != shape.rank()) {
@@ -36,9 +37,11 @@ public final class Tensor implements AutoCloseable {
         this.shape = shape;
         this.strides = strides.clone();
         this.offset = offset;
+        this.numel = shape.numel();
         this.contiguous = computeContiguous();
+        long first = firstElement();
         long last = lastElement();
-        if (shape.numel() > 0 && (offset < 0 || (last + 1) * dtype.byteSize() > storage.byteSize())) {
+        if (shape.numel() > 0 && (first < 0 || (last + 1) * dtype.byteSize() > storage.byteSize())) {
             throw new IllegalArgumentException("view " + shape + " strides " + Arrays.toString(strides) + " offset " + offset
                     + " reaches past its storage of " + storage.byteSize() + " bytes");
         }
@@ -113,7 +116,7 @@ public final class Tensor implements AutoCloseable {
     public Shape shape() { return shape; }
     public int rank() { return shape.rank(); }
     public int dim(int axis) { return shape.dim(axis); }
-    public long numel() { return shape.numel(); }
+    public long numel() { return numel; }
     public long[] strides() { return strides.clone(); }
     public long stride(int axis) { return strides[shape.normalizeAxis(axis)]; }
     public long offset() { return offset; }
@@ -134,18 +137,30 @@ public final class Tensor implements AutoCloseable {
         return true;
     }
 
+    /** Lowest and highest storage element the view reaches; a negative stride lowers the first. */
+    private long firstElement() {
+        long first = offset;
+        for (int i = 0; i < strides.length; i++) {
+            if (shape.dim(i) > 0 && strides[i] < 0) first += (long) (shape.dim(i) - 1) * strides[i];
+        }
+        return first;
+    }
+
     private long lastElement() {
         long last = offset;
         for (int i = 0; i < strides.length; i++) {
-            if (shape.dim(i) > 0) last += (long) (shape.dim(i) - 1) * strides[i];
+            if (shape.dim(i) > 0 && strides[i] > 0) last += (long) (shape.dim(i) - 1) * strides[i];
         }
         return last;
     }
 
     // ---------------------------------------------------------------- element access
 
-    /** Storage element index of the logical row-major position {@code flat}. */
+    /** Storage element index of the logical row-major position {@code flat}, in [0, numel). */
     public long physicalIndex(long flat) {
+        if (flat < 0 || flat >= numel) {
+            throw new IndexOutOfBoundsException("flat index " + flat + " out of range for shape " + shape);
+        }
         if (contiguous) return offset + flat;
         long p = offset;
         for (int i = shape.rank() - 1; i >= 0; i--) {
@@ -218,7 +233,8 @@ public final class Tensor implements AutoCloseable {
         checkArraySize();
         float[] out = new float[(int) numel()];
         if (dtype == DType.F32 && contiguous) {
-            MemorySegment.copy(storage.segment(), ValueLayout.JAVA_FLOAT, byteOffset(), out, 0, out.length);
+            // Unaligned layout: a view on a mapped file may start at any byte.
+            MemorySegment.copy(storage.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset(), out, 0, out.length);
         } else {
             for (int i = 0; i < out.length; i++) out[i] = (float) getDouble(i);
         }
@@ -254,6 +270,8 @@ public final class Tensor implements AutoCloseable {
             if (d[i] == -1) {
                 if (infer >= 0) throw new IllegalArgumentException("reshape " + Arrays.toString(dims) + ": only one -1 allowed");
                 infer = i;
+            } else if (d[i] < 0) {
+                throw new IllegalArgumentException("reshape: negative dimension in " + Arrays.toString(dims) + " for shape " + shape);
             } else {
                 known *= d[i];
             }
@@ -383,7 +401,8 @@ public final class Tensor implements AutoCloseable {
         if (target == dtype) return copy();
         Tensor out = zeros(target, shape);
         long n = numel();
-        for (long i = 0; i < n; i++) out.setBitsAt(i, target.encode(getDouble(i)));
+        boolean integral = !dtype.isFloating() && !target.isFloating();
+        for (long i = 0; i < n; i++) out.setBitsAt(i, integral ? target.encodeLong(getLong(i)) : target.encode(getDouble(i)));
         return out;
     }
 

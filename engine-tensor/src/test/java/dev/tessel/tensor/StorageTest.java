@@ -1,0 +1,67 @@
+package dev.tessel.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Storage release is deterministic: after close, every tensor sharing the storage fails with
+ * IllegalStateException (never a JVM crash), closing twice is harmless, and wrapped memory
+ * belongs to its owner.
+ */
+class StorageTest {
+    @Test
+    void accessThroughAnyViewAfterCloseThrows() {
+        Tensor t = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor view = t.transpose(0, 1).slice(0, 1, 3);
+        assertEquals(5.0, view.getDouble(1));
+        t.close();
+        assertThrows(IllegalStateException.class, () -> view.getDouble(0));
+        assertThrows(IllegalStateException.class, () -> view.setDouble(0, 1));
+        assertThrows(IllegalStateException.class, () -> t.getDouble(0));
+        assertThrows(IllegalStateException.class, t::toFloatArray);
+        t.close();
+    }
+
+    @Test
+    void closingAViewClosesTheSharedStorage() {
+        Tensor t = Tensor.zeros(DType.BF16, 4);
+        Tensor v = t.reshape(2, 2);
+        v.close();
+        assertThrows(IllegalStateException.class, () -> t.getDouble(3));
+        assertThrows(IllegalStateException.class, () -> t.copyFrom(Tensor.zeros(DType.BF16, 4)));
+    }
+
+    @Test
+    void allocateIsZeroedAndAligned() {
+        try (Storage s = Storage.allocate(100)) {
+            assertEquals(100, s.byteSize());
+            assertEquals(0, s.segment().address() % 64);
+            for (long i = 0; i < 100; i++) assertEquals(0, s.segment().get(ValueLayout.JAVA_BYTE, i));
+        }
+        try (Storage empty = Storage.allocate(0)) {
+            assertTrue(empty.byteSize() >= 0);
+        }
+    }
+
+    @Test
+    void ownClosesItsArenaAndWrapLeavesMemoryToItsOwner() {
+        Arena owned = Arena.ofShared();
+        Storage own = Storage.own(owned.allocate(8), owned);
+        own.close();
+        assertTrue(!owned.scope().isAlive(), "own() closes the arena it was given");
+
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(16);
+            Tensor t = new Tensor(Storage.wrap(seg), DType.I32, Shape.of(4), new long[] {1}, 0);
+            t.setDouble(2, 42);
+            t.close();
+            assertEquals(42, seg.get(ValueLayout.JAVA_INT, 8), "wrap(): close leaves the owner's memory alive");
+        }
+    }
+}
