@@ -408,14 +408,14 @@ class ElementwiseKernelTest {
 
     @ParameterizedTest
     @MethodSource("geluCases")
-    void geluMatchesGoldenCases(Backend backend, String file) throws Exception {
+    void geluMatchesGoldenCases(Backend backend, String file) {
         assumeTrue(GoldenCase.available(file), "golden folder not present");
         GoldenCase golden = GoldenCase.read(file);
         UnaryOp op = switch (golden.attrString("variant")) {
             case "erf" -> UnaryOp.GELU_ERF;
             case "sigmoid_1.702" -> UnaryOp.GELU_SIGMOID;
             case "tanh" -> UnaryOp.GELU_TANH;
-            default -> throw new AssertionError("unknown gelu variant in " + file + ": " + golden.attrs);
+            default -> throw new AssertionError("unknown gelu variant in " + file + ": " + golden.attrs());
         };
         try (Tensor y = backend.unary(op, golden.tensor("in.x"))) {
             assertClose(golden.tensor("out.y"), y, 1e-6, 1e-5, file + " on " + backend.name()); // FORMAT.md section 2
