@@ -396,6 +396,30 @@ class ElementwiseKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuPropagatesNaNLikeReference(DType dtype) {
+        // 19 elements: NaN both in the vector body and in the scalar tail.
+        double[] values = new double[19];
+        for (int i = 0; i < values.length; i++) values[i] = i % 6 == 0 ? Double.NaN : i - 9.5;
+        try (Tensor a = Tensor.fromDoubles(dtype, values, 19); Tensor b = random(dtype, 161, -9, 9, 19)) {
+            for (BinaryOp op : BinaryOp.values()) {
+                try (Tensor want = Backends.reference().binary(op, a, b); Tensor got = Backends.cpu().binary(op, a, b)) {
+                    assertClose(want, got, 0, eps(dtype), "NaN " + op + " " + dtype);
+                }
+            }
+            for (UnaryOp op : List.of(UnaryOp.RELU, UnaryOp.ABS, UnaryOp.SIGN, UnaryOp.EXP, UnaryOp.GELU_TANH, UnaryOp.GELU_ERF)) {
+                try (Tensor want = Backends.reference().unary(op, a); Tensor got = Backends.cpu().unary(op, a)) {
+                    assertEquals(Double.isNaN(want.getDouble(0)), Double.isNaN(got.getDouble(0)), "NaN " + op + " " + dtype);
+                    assertEquals(Double.isNaN(want.getDouble(18)), Double.isNaN(got.getDouble(18)), "NaN " + op + " " + dtype);
+                }
+            }
+            try (Tensor want = Backends.reference().reduce(ReduceOp.MAX, a, 0, false); Tensor got = Backends.cpu().reduce(ReduceOp.MAX, a, 0, false)) {
+                assertTrue(Double.isNaN(want.getDouble(0)) && Double.isNaN(got.getDouble(0)), "MAX propagates NaN");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ golden GELU
 
     static Stream<Arguments> geluCases() {
