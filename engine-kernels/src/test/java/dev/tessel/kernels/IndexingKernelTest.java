@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * its compute type plus one rounding, as stated next to each tolerance.
  */
 class IndexingKernelTest {
-    static Stream<Backend> backends() { return Stream.of(Backends.reference()); }
+    static Stream<Backend> backends() { return Stream.of(Backends.reference(), Backends.cpu()); }
 
     static Stream<Arguments> backendsAndFloats() {
         return backends().flatMap(b -> FLOATS.stream().map(d -> Arguments.of(b, d)));
@@ -145,9 +145,47 @@ class IndexingKernelTest {
         }
     }
 
+    // ------------------------------------------------------------------ Cpu against Reference
+
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuIndexingMatchesReferenceOnLargerAndStridedInputs(DType dtype) {
+        Backend ref = Backends.reference(), cpu = Backends.cpu();
+        int v = 301, d = 33;
+        try (Tensor table = random(dtype, 191, -2, 2, v, d); Tensor ids = randomIds(DType.I32, 192, v, 40, 25)) {
+            // A dense table, a transposed one (columns strided) and a sliced one (offset, row gaps).
+            for (Tensor t : List.of(table, random(dtype, 193, -2, 2, d, v).transpose(0, 1), random(dtype, 194, -2, 2, v + 3, d + 4).slice(0, 2, v + 2).slice(1, 1, d + 1))) {
+                for (Tensor idView : List.of(ids, ids.transpose(0, 1))) {
+                    try (Tensor want = ref.embedding(t, idView); Tensor got = cpu.embedding(t, idView)) {
+                        assertBitsEqual(want, got, "embedding " + dtype + " table " + t.shape());
+                    }
+                }
+            }
+            // 1000 ids into 301 rows: every row is hit ~3 times on average.
+            try (Tensor grad = random(dtype, 195, -1, 1, 40, 25, d)) {
+                for (Tensor g : List.of(grad, grad.transpose(0, 1).contiguous().transpose(0, 1))) {
+                    try (Tensor want = ref.embeddingBackward(ids, g, v); Tensor got = cpu.embeddingBackward(ids, g, v)) {
+                        // Sums of ~3 (at most ~15) terms of |g| ≤ 1 in the compute type, one rounding.
+                        assertClose(want, got, 16 * 16 * computeEps(dtype), 2 * eps(dtype), "embeddingBackward " + dtype);
+                    }
+                }
+            }
+        }
+        for (int c : new int[] {1, 7, 257, 1000}) {
+            try (Tensor logits = random(dtype, 196 + c, -6, 6, 23, c); Tensor targets = randomIds(DType.I64, 197, c, 23)) {
+                for (Tensor l : List.of(logits, random(dtype, 198, -6, 6, c, 23).transpose(0, 1))) {
+                    try (Tensor want = ref.softmaxCrossEntropy(l, targets); Tensor got = cpu.softmaxCrossEntropy(l, targets)) {
+                        // logsumexp of c terms of size ≤ 6 + ln c in the compute type, one rounding.
+                        assertClose(want, got, 4 * c * computeEps(dtype) * (6 + Math.log(c)), 2 * eps(dtype), "crossEntropy " + dtype + " C=" + c);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
-    void crossEntropyMatchesGoldenCase(Backend backend) throws Exception {
+    void crossEntropyMatchesGoldenCase(Backend backend) {
         String file = "softmax_cross_entropy-01.safetensors";
         assumeTrue(GoldenCase.available(file), "golden folder not present");
         GoldenCase golden = GoldenCase.read(file);

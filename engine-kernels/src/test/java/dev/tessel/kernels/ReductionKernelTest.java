@@ -6,6 +6,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static dev.tessel.kernels.KernelTestSupport.*;
@@ -21,7 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (n·eps·Σ|x|, the textbook worst case) on top of one rounding into the dtype.
  */
 class ReductionKernelTest {
-    static Stream<Backend> backends() { return Stream.of(Backends.reference()); }
+    static Stream<Backend> backends() { return Stream.of(Backends.reference(), Backends.cpu()); }
 
     static Stream<Arguments> backendsAndFloats() {
         return backends().flatMap(b -> FLOATS.stream().map(d -> Arguments.of(b, d)));
@@ -178,9 +180,111 @@ class ReductionKernelTest {
         }
     }
 
+    // ------------------------------------------------------------------ Cpu against Reference
+
+    /**
+     * Inputs whose reduced axis has odd lengths up to ~1000, in contiguous and non-contiguous
+     * layouts; each is paired with the axes to reduce.
+     */
+    static List<Tensor> inputs(DType dtype, long seed) {
+        List<Tensor> inputs = new ArrayList<>();
+        for (int n : new int[] {1, 7, 31, 257, 1000}) inputs.add(random(dtype, seed + n, -5, 5, 3, n));
+        inputs.add(random(dtype, seed, -5, 5, 2, 1023, 3));
+        for (var view : views(dtype, -5, 5, 19, 33)) inputs.add(view.apply(seed + 1));
+        inputs.add(random(dtype, seed + 2, -5, 5, 4, 5, 6).permute(2, 0, 1));
+        return inputs;
+    }
+
+    /** Max relative error of the compute type over an n-term line, one-rounding slack for the dtype. */
+    static double lineRtol(DType dtype, int n) { return 2 * eps(dtype) + n * computeEps(dtype); }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuReductionsMatchReference(DType dtype) {
+        Backend ref = Backends.reference(), cpu = Backends.cpu();
+        for (Tensor x : inputs(dtype, 171)) {
+            for (int axis = -x.rank(); axis < x.rank(); axis++) {
+                int n = x.dim(axis);
+                String what = dtype + " " + x.shape() + " axis " + axis;
+                for (ReduceOp op : ReduceOp.values()) {
+                    try (Tensor want = ref.reduce(op, x, axis, axis % 2 == 0); Tensor got = cpu.reduce(op, x, axis, axis % 2 == 0)) {
+                        // Sums of n values in [-5, 5]: float accumulation error up to n·eps·Σ|x| ≤ n·eps·5n (absolute).
+                        double atol = op == ReduceOp.MAX ? 0 : n * computeEps(dtype) * 5 * n / (op == ReduceOp.MEAN ? n : 1);
+                        assertClose(want, got, atol, 2 * eps(dtype), op + " " + what);
+                    }
+                }
+                try (Tensor want = ref.argmax(x, axis); Tensor got = cpu.argmax(x, axis)) {
+                    assertBitsEqual(want, got, "argmax " + what);
+                }
+                try (Tensor want = ref.softmax(x, axis); Tensor got = cpu.softmax(x, axis)) {
+                    assertClose(want, got, subnormalSpacing(dtype), lineRtol(dtype, n) + 10 * computeEps(dtype), "softmax " + what);
+                }
+                try (Tensor want = ref.logSoftmax(x, axis); Tensor got = cpu.logSoftmax(x, axis)) {
+                    // Values are O(10 + ln n): the error is absolute, from the max and the log-sum.
+                    assertClose(want, got, 16 * computeEps(dtype) * (10 + Math.log(n)), 2 * eps(dtype), "logSoftmax " + what);
+                }
+            }
+            x.close();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuLayerNormMatchesReference(DType dtype) {
+        Backend ref = Backends.reference(), cpu = Backends.cpu();
+        for (Tensor x : inputs(dtype, 181)) {
+            int c = x.dim(-1);
+            try (Tensor w = random(dtype, 182, 0.5, 1.5, c); Tensor b = random(dtype, 183, -1, 1, c)) {
+                for (Tensor[] params : new Tensor[][] {{null, null}, {w, b}, {w.unsqueeze(0).expand(2, c).slice(0, 1, 2).squeeze(0), null}}) {
+                    try (Tensor want = ref.layerNorm(x, params[0], params[1], 1e-5); Tensor got = cpu.layerNorm(x, params[0], params[1], 1e-5)) {
+                        for (long r = 0; r < want.numel() / c; r++) {
+                            double mean = 0, var = 0, maxAbs = 0;
+                            for (int k = 0; k < c; k++) { double v = x.getDouble(r * c + k); mean += v / c; maxAbs = Math.max(maxAbs, Math.abs(v)); }
+                            for (int k = 0; k < c; k++) var += Math.pow(x.getDouble(r * c + k) - mean, 2) / c;
+                            // x − mean carries the compute type's c-term error on the scale of max|x|,
+                            // and normalising divides it by the row's standard deviation; weights (≤ 1.5) scale it.
+                            double atol = 8 * c * computeEps(dtype) * (1 + maxAbs / Math.sqrt(var + 1e-5)) * 1.5;
+                            for (int k = 0; k < c; k++) {
+                                double wv = want.getDouble(r * c + k), gv = got.getDouble(r * c + k);
+                                if (!(Math.abs(gv - wv) <= atol + 2 * eps(dtype) * Math.abs(wv))) {
+                                    fail("layerNorm " + dtype + " " + x.shape() + " row " + r + ": want " + wv + " got " + gv + " (atol " + atol + ")");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            x.close();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("backends")
-    void layerNormMatchesGoldenCase(Backend backend) throws Exception {
+    void emptyAxesAndScalarsFollowTheConventions(Backend backend) {
+        try (Tensor empty = Tensor.zeros(DType.F32, 0, 3); Tensor sum = backend.reduce(ReduceOp.SUM, empty, 0, false);
+             Tensor mean = backend.reduce(ReduceOp.MEAN, empty, 0, true); Tensor none = backend.softmax(empty, 1)) {
+            assertEquals(List.of(3), List.of(sum.dim(0)));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0.0, sum.getDouble(i), "an empty sum is 0");
+                assertTrue(Double.isNaN(mean.getDouble(i)), "an empty mean is 0/0");
+            }
+            assertEquals(0, none.numel());
+            var e = assertThrows(IllegalArgumentException.class, () -> backend.reduce(ReduceOp.MAX, empty, 0, false));
+            assertTrue(e.getMessage().contains("MAX") && e.getMessage().contains("F32[0, 3]"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> backend.argmax(empty, 0));
+        }
+        try (Tensor scalar = Tensor.scalar(DType.F32, -2); Tensor row = Tensor.of(new float[] {1, 2, 3}, 3);
+             Tensor neg = backend.unary(UnaryOp.NEG, scalar); Tensor sum = backend.binary(BinaryOp.ADD, scalar, row)) {
+            assertEquals(0, neg.rank());
+            assertEquals(2.0, neg.getDouble(0));
+            for (int i = 0; i < 3; i++) assertEquals(row.getDouble(i) - 2, sum.getDouble(i));
+            assertThrows(IllegalArgumentException.class, () -> backend.reduce(ReduceOp.SUM, scalar, 0, false));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void layerNormMatchesGoldenCase(Backend backend) {
         String file = "layernorm-01.safetensors";
         assumeTrue(GoldenCase.available(file), "golden folder not present");
         GoldenCase golden = GoldenCase.read(file);

@@ -79,6 +79,20 @@ public enum DType {
     }
 
     /**
+     * Converts an integer to raw element bits without a detour through double, so I64 values
+     * beyond 2^53 keep their low bits (I32 and U8 wrap like a Java cast; BOOL is v != 0).
+     */
+    public long encodeLong(long v) {
+        return switch (this) {
+            case I32 -> (int) v & 0xFFFFFFFFL;
+            case I64 -> v;
+            case U8 -> v & 0xFF;
+            case BOOL -> v != 0 ? 1 : 0;
+            default -> encode((double) v);
+        };
+    }
+
+    /**
      * double -> float rounded to odd: an inexact result keeps a set last bit as a sticky bit.
      * Rounding to nearest even first to float and then to a 16-bit format can round twice in
      * the same direction (1 + 2^-11 + 2^-40 would become 1.0 in F16, not 1 + 2^-10); a

@@ -149,10 +149,11 @@ public final class Philox {
             block((int) c, (int) (c >>> 32), 0, 0, (int) seed, (int) (seed >>> 32), words);
             int count = (int) Math.min(4, n - base);
             // A block holds two whole Box-Muller pairs: (words 0, 1) and (words 2, 3).
-            for (int w = 0; w < count; w++) {
-                int pair = w & ~1;
-                double z = boxMuller(toUniform(words[pair]), toUniform(words[pair + 1]), (w & 1) == 0);
-                out.setDouble(base + w, mean + std * z);
+            for (int w = 0; w < count; w += 2) {
+                double r = Math.sqrt(-2.0 * Math.log(toUniform(words[w])));
+                double angle = 2.0 * Math.PI * toUniform(words[w + 1]);
+                out.setDouble(base + w, mean + std * (r * Math.cos(angle)));
+                if (w + 1 < count) out.setDouble(base + w + 1, mean + std * (r * Math.sin(angle)));
             }
         }
     }

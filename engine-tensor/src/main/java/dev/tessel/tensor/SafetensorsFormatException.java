@@ -7,6 +7,8 @@ import java.nio.file.Path;
  * with the file name and then names the fault, so a command-line tool can print it as is.
  */
 public final class SafetensorsFormatException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
     private final transient Path file;
 
     public SafetensorsFormatException(Path file, String fault) {

@@ -233,7 +233,8 @@ public final class Tensor implements AutoCloseable {
         checkArraySize();
         float[] out = new float[(int) numel()];
         if (dtype == DType.F32 && contiguous) {
-            MemorySegment.copy(storage.segment(), ValueLayout.JAVA_FLOAT, byteOffset(), out, 0, out.length);
+            // Unaligned layout: a view on a mapped file may start at any byte.
+            MemorySegment.copy(storage.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset(), out, 0, out.length);
         } else {
             for (int i = 0; i < out.length; i++) out[i] = (float) getDouble(i);
         }
@@ -400,7 +401,8 @@ public final class Tensor implements AutoCloseable {
         if (target == dtype) return copy();
         Tensor out = zeros(target, shape);
         long n = numel();
-        for (long i = 0; i < n; i++) out.setBitsAt(i, target.encode(getDouble(i)));
+        boolean integral = !dtype.isFloating() && !target.isFloating();
+        for (long i = 0; i < n; i++) out.setBitsAt(i, integral ? target.encodeLong(getLong(i)) : target.encode(getDouble(i)));
         return out;
     }
 

@@ -178,6 +178,43 @@ class SafetensorsTest {
         }
     }
 
+    @Test
+    void everyGoldenFileValidatesAndItsTensorsTileTheDataSection() throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(GOLDEN)) {
+            files = s.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList();
+        }
+        assertFalse(files.isEmpty());
+        for (Path p : files) {
+            long dataStart = 8 + ByteBuffer.wrap(Files.readAllBytes(p), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            try (SafetensorsFile f = Safetensors.read(p)) {
+                long bytes = 0;
+                for (String name : f.names()) {
+                    Tensor t = f.tensor(name);
+                    bytes += t.numel() * t.dtype().byteSize();
+                    if (t.dtype() == DType.F32) assertEquals(t.numel(), t.toFloatArray().length);
+                }
+                assertEquals(Files.size(p) - dataStart, bytes, p.toString());
+                assertTrue(f.metadata().containsKey("op"), p.toString());
+            }
+        }
+    }
+
+    @Test
+    void viewsAtUnalignedOffsetsReadCorrectly() {
+        // U8[3] first puts the F32 and I64 tensors at odd byte offsets in the data section.
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("bytes", Tensor.fromDoubles(DType.U8, new double[] {1, 2, 3}, 3));
+        tensors.put("floats", Tensor.of(new float[] {0.5f, -1.25f, 3e-3f}, 3));
+        tensors.put("longs", Tensor.ofLongs(new long[] {Long.MIN_VALUE, 7}, 2));
+        Path file = dir.resolve("unaligned.safetensors");
+        Safetensors.write(file, tensors, null);
+        try (SafetensorsFile f = Safetensors.read(file)) {
+            assertArrayEquals(new float[] {0.5f, -1.25f, 3e-3f}, f.tensor("floats").toFloatArray());
+            assertArrayEquals(new long[] {Long.MIN_VALUE, 7}, f.tensor("longs").toLongArray());
+        }
+    }
+
     private List<Path> listTempFiles() {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();

@@ -160,6 +160,18 @@ class TensorViewTest {
     }
 
     @Test
+    void integerConversionsKeepEveryBit() {
+        long big = (1L << 60) + 3; // not representable in a double
+        Tensor longs = Tensor.ofLongs(new long[] {big, -1, 256, 0}, 4);
+        assertArrayEquals(new long[] {3, -1, 256, 0}, longs.to(DType.I32).toLongArray());
+        assertArrayEquals(new long[] {3, 255, 0, 0}, longs.to(DType.U8).toLongArray());
+        assertArrayEquals(new long[] {1, 1, 1, 0}, longs.to(DType.BOOL).toLongArray());
+        assertArrayEquals(new long[] {big, -1, 256, 0}, longs.to(DType.I64).toLongArray(), "I64 -> I64 is a plain copy");
+        assertArrayEquals(new long[] {3, -1, 256, 0}, longs.to(DType.I32).to(DType.I64).toLongArray());
+        assertEquals(0x1p60, longs.to(DType.F64).getDouble(0), "to a float type rounds once");
+    }
+
+    @Test
     void badInputMessagesNameTheOperationAndShapes() {
         Tensor b = base();
         assertMessage(() -> b.reshape(7, 9), "reshape: shape [3, 4, 5] (60 elements) cannot become [7, 9]");
