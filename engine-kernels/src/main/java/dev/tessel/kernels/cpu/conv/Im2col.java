@@ -17,37 +17,39 @@ public final class Im2col {
 
     private Im2col() {}
 
+    private static void zero(MemorySegment col, long at, int count) {
+        for (int t = 0; t < count; t++) col.setAtIndex(F, at + t, 0f);
+    }
+
     /**
-     * Fills col (element offset colOff, row stride colRowStride) for output pixels [p0, p1) of the
-     * image at element offset xOff of x, laid out [C,H,W] contiguously.
+     * Fills rows [q0, q1) of col for output pixels [p0, p1) of the image at element offset xOff of
+     * x, laid out [C,H,W] contiguously; row q0 lands at element colOff, each row colRowStride apart.
      */
-    public static void fill(MemorySegment x, long xOff, int channels, int h, int w, int k,
+    public static void fill(MemorySegment x, long xOff, int h, int w, int k, int q0, int q1,
                             int p0, int p1, MemorySegment col, long colOff, long colRowStride) {
         int pad = (k - 1) / 2;
         long plane = (long) h * w;
-        for (int c = 0; c < channels; c++) {
+        for (int q = q0; q < q1; q++) {
+            int c = q / (k * k), u = q / k % k, v = q % k;
             long xc = xOff + c * plane;
-            for (int u = 0; u < k; u++) {
-                for (int v = 0; v < k; v++) {
-                    long dst = colOff + (long) ((c * k + u) * k + v) * colRowStride;
-                    int p = p0;
-                    while (p < p1) {
-                        int i = p / w, j0 = p - i * w, j1 = Math.min(w, j0 + (p1 - p));
-                        int r = i + u - pad;
-                        if (r < 0 || r >= h) {
-                            for (int j = j0; j < j1; j++) col.setAtIndex(F, dst + j - j0, 0f);
-                        } else {
-                            // source column s = j + v - pad is inside [0, w) for j in [lo, hi)
-                            int lo = Math.max(j0, pad - v), hi = Math.min(j1, w + pad - v);
-                            long src = xc + (long) r * w + v - pad;
-                            for (int j = j0; j < Math.min(lo, j1); j++) col.setAtIndex(F, dst + j - j0, 0f);
-                            for (int j = lo; j < hi; j++) col.setAtIndex(F, dst + j - j0, x.getAtIndex(F, src + j));
-                            for (int j = Math.max(hi, j0); j < j1; j++) col.setAtIndex(F, dst + j - j0, 0f);
-                        }
-                        dst += j1 - j0;
-                        p += j1 - j0;
-                    }
+            long dst = colOff + (long) (q - q0) * colRowStride;
+            int p = p0;
+            while (p < p1) {
+                // one run of pixels on output row i: columns [j0, j1)
+                int i = p / w, j0 = p - i * w, j1 = Math.min(w, j0 + (p1 - p));
+                int r = i + u - pad;
+                if (r < 0 || r >= h) {
+                    zero(col, dst, j1 - j0);
+                } else {
+                    // source column s = j + v - pad is inside [0, w) for j in [lo, hi)
+                    int lo = Math.min(j1, Math.max(j0, pad - v)), hi = Math.max(lo, Math.min(j1, w + pad - v));
+                    zero(col, dst, lo - j0);
+                    MemorySegment.copy(x, (xc + (long) r * w + v - pad + lo) * Float.BYTES, col, (dst + lo - j0) * Float.BYTES,
+                            (long) (hi - lo) * Float.BYTES);
+                    zero(col, dst + hi - j0, j1 - hi);
                 }
+                dst += j1 - j0;
+                p += j1 - j0;
             }
         }
     }
