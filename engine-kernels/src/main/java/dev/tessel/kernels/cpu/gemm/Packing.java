@@ -30,6 +30,13 @@ final class Packing {
             int rows = Math.min(mr, mc - s * mr);
             if (rows == mr && a.dtype() == DType.F32) {
                 copyFullStrip(a.segment(), a.index(i0 + s * mr, p0), a.rowStride(), a.colStride(), kc, dst, base);
+            } else if (a.colStride() == 1) {
+                // 16-bit rows: convert each row in one unit-stride pass (vectorised), then interleave.
+                float[] row = new float[kc];
+                for (int r = 0; r < rows; r++) {
+                    a.readLine(a.index(i0 + s * mr + r, p0), 1, kc, row, 0, 1);
+                    for (int p = 0; p < kc; p++) dst[base + p * mr + r] = row[p];
+                }
             } else if (alongK) {
                 for (int r = 0; r < rows; r++) a.readLine(a.index(i0 + s * mr + r, p0), a.colStride(), kc, dst, base + r, mr);
             } else {
@@ -45,6 +52,10 @@ final class Packing {
     static void packB(Operand b, int p0, int kc, int j0, int nc, int stripFrom, int stripTo, float[] dst) {
         final int nr = MicroKernel.NR;
         boolean alongN = Math.abs(b.colStride()) <= Math.abs(b.rowStride());
+        if (b.dtype() != DType.F32 && b.colStride() == 1) {
+            packRowMajorHalfB(b, p0, kc, j0, nc, stripFrom, stripTo, dst);
+            return;
+        }
         for (int t = stripFrom; t < stripTo; t++) {
             int base = t * nr * kc;
             int cols = Math.min(nr, nc - t * nr);
@@ -57,6 +68,22 @@ final class Packing {
             }
             if (cols < nr) {
                 for (int p = 0; p < kc; p++) Arrays.fill(dst, base + p * nr + cols, base + p * nr + nr, 0f);
+            }
+        }
+    }
+
+    /** Row-major 16-bit B: each k row of the strips' columns is converted in one unit-stride pass, then split into strips. */
+    private static void packRowMajorHalfB(Operand b, int p0, int kc, int j0, int nc, int stripFrom, int stripTo, float[] dst) {
+        final int nr = MicroKernel.NR;
+        int width = Math.min(stripTo * nr, nc) - stripFrom * nr;
+        float[] row = new float[width];
+        for (int p = 0; p < kc; p++) {
+            b.readLine(b.index(p0 + p, j0 + stripFrom * nr), 1, width, row, 0, 1);
+            for (int t = stripFrom; t < stripTo; t++) {
+                int from = (t - stripFrom) * nr, cols = Math.min(nr, width - from);
+                int to = t * nr * kc + p * nr;
+                System.arraycopy(row, from, dst, to, cols);
+                if (cols < nr) Arrays.fill(dst, to + cols, to + nr, 0f);
             }
         }
     }
