@@ -60,6 +60,27 @@ class ElementwiseKernelTest {
         assertEquals(at, below, 2 * Math.ulp(1.0));
     }
 
+    @Test
+    void cpuFloatErfIsAccurateOnADenseGrid() {
+        // The Cpu float erf is a polynomial fit (FloatLanes): fit error ≤ 3.1e-7 relative, plus a few
+        // float roundings, plus e^(−y²) magnifying the one rounding of y² (y²·eps/2; y²·eps allowed).
+        double fit = 3.1e-7, e = eps(DType.F32);
+        int n = 24001;
+        float[] grid = new float[n];
+        for (int i = 0; i < n; i++) grid[i] = -18f + 24f * i / (n - 1);
+        try (Tensor x = Tensor.of(grid, n); Tensor erf = Backends.cpu().unary(UnaryOp.ERF, x); Tensor gelu = Backends.cpu().unary(UnaryOp.GELU_ERF, x)) {
+            for (int i = 0; i < n; i++) {
+                double xi = grid[i], y = xi / Math.sqrt(2);
+                double wantErf = SpecialFunctions.erf(xi), wantGelu = 0.5 * xi * SpecialFunctions.erfc(-y);
+                double erfTol = Math.abs(wantErf) * (fit + 4 * e) + Float.MIN_VALUE;
+                // In the far tail erfc is a float subnormal, good to an absolute MIN_VALUE, then scaled by 0.5·|x|.
+                double geluTol = Math.abs(wantGelu) * (fit + 4 * e + y * y * e) + (1 + Math.abs(xi)) * Float.MIN_VALUE;
+                assertEquals(wantErf, erf.getDouble(i), erfTol, "erf(" + xi + ")");
+                assertEquals(wantGelu, gelu.getDouble(i), geluTol, "gelu_erf(" + xi + ")");
+            }
+        }
+    }
+
     private static void assertUlps(double want, double got, int ulps) {
         assertEquals(want, got, ulps * Math.ulp(want), "want " + want + " got " + got);
     }
@@ -375,6 +396,30 @@ class ElementwiseKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuPropagatesNaNLikeReference(DType dtype) {
+        // 19 elements: NaN both in the vector body and in the scalar tail.
+        double[] values = new double[19];
+        for (int i = 0; i < values.length; i++) values[i] = i % 6 == 0 ? Double.NaN : i - 9.5;
+        try (Tensor a = Tensor.fromDoubles(dtype, values, 19); Tensor b = random(dtype, 161, -9, 9, 19)) {
+            for (BinaryOp op : BinaryOp.values()) {
+                try (Tensor want = Backends.reference().binary(op, a, b); Tensor got = Backends.cpu().binary(op, a, b)) {
+                    assertClose(want, got, 0, eps(dtype), "NaN " + op + " " + dtype);
+                }
+            }
+            for (UnaryOp op : List.of(UnaryOp.RELU, UnaryOp.ABS, UnaryOp.SIGN, UnaryOp.EXP, UnaryOp.GELU_TANH, UnaryOp.GELU_ERF)) {
+                try (Tensor want = Backends.reference().unary(op, a); Tensor got = Backends.cpu().unary(op, a)) {
+                    assertEquals(Double.isNaN(want.getDouble(0)), Double.isNaN(got.getDouble(0)), "NaN " + op + " " + dtype);
+                    assertEquals(Double.isNaN(want.getDouble(18)), Double.isNaN(got.getDouble(18)), "NaN " + op + " " + dtype);
+                }
+            }
+            try (Tensor want = Backends.reference().reduce(ReduceOp.MAX, a, 0, false); Tensor got = Backends.cpu().reduce(ReduceOp.MAX, a, 0, false)) {
+                assertTrue(Double.isNaN(want.getDouble(0)) && Double.isNaN(got.getDouble(0)), "MAX propagates NaN");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ golden GELU
 
     static Stream<Arguments> geluCases() {
@@ -387,14 +432,14 @@ class ElementwiseKernelTest {
 
     @ParameterizedTest
     @MethodSource("geluCases")
-    void geluMatchesGoldenCases(Backend backend, String file) throws Exception {
+    void geluMatchesGoldenCases(Backend backend, String file) {
         assumeTrue(GoldenCase.available(file), "golden folder not present");
         GoldenCase golden = GoldenCase.read(file);
         UnaryOp op = switch (golden.attrString("variant")) {
             case "erf" -> UnaryOp.GELU_ERF;
             case "sigmoid_1.702" -> UnaryOp.GELU_SIGMOID;
             case "tanh" -> UnaryOp.GELU_TANH;
-            default -> throw new AssertionError("unknown gelu variant in " + file + ": " + golden.attrs);
+            default -> throw new AssertionError("unknown gelu variant in " + file + ": " + golden.attrs());
         };
         try (Tensor y = backend.unary(op, golden.tensor("in.x"))) {
             assertClose(golden.tensor("out.y"), y, 1e-6, 1e-5, file + " on " + backend.name()); // FORMAT.md section 2

@@ -185,7 +185,7 @@ class IndexingKernelTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void crossEntropyMatchesGoldenCase(Backend backend) throws Exception {
+    void crossEntropyMatchesGoldenCase(Backend backend) {
         String file = "softmax_cross_entropy-01.safetensors";
         assumeTrue(GoldenCase.available(file), "golden folder not present");
         GoldenCase golden = GoldenCase.read(file);

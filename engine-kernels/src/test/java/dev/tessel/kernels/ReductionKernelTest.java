@@ -260,7 +260,31 @@ class ReductionKernelTest {
 
     @ParameterizedTest
     @MethodSource("backends")
-    void layerNormMatchesGoldenCase(Backend backend) throws Exception {
+    void emptyAxesAndScalarsFollowTheConventions(Backend backend) {
+        try (Tensor empty = Tensor.zeros(DType.F32, 0, 3); Tensor sum = backend.reduce(ReduceOp.SUM, empty, 0, false);
+             Tensor mean = backend.reduce(ReduceOp.MEAN, empty, 0, true); Tensor none = backend.softmax(empty, 1)) {
+            assertEquals(List.of(3), List.of(sum.dim(0)));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0.0, sum.getDouble(i), "an empty sum is 0");
+                assertTrue(Double.isNaN(mean.getDouble(i)), "an empty mean is 0/0");
+            }
+            assertEquals(0, none.numel());
+            var e = assertThrows(IllegalArgumentException.class, () -> backend.reduce(ReduceOp.MAX, empty, 0, false));
+            assertTrue(e.getMessage().contains("MAX") && e.getMessage().contains("F32[0, 3]"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> backend.argmax(empty, 0));
+        }
+        try (Tensor scalar = Tensor.scalar(DType.F32, -2); Tensor row = Tensor.of(new float[] {1, 2, 3}, 3);
+             Tensor neg = backend.unary(UnaryOp.NEG, scalar); Tensor sum = backend.binary(BinaryOp.ADD, scalar, row)) {
+            assertEquals(0, neg.rank());
+            assertEquals(2.0, neg.getDouble(0));
+            for (int i = 0; i < 3; i++) assertEquals(row.getDouble(i) - 2, sum.getDouble(i));
+            assertThrows(IllegalArgumentException.class, () -> backend.reduce(ReduceOp.SUM, scalar, 0, false));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void layerNormMatchesGoldenCase(Backend backend) {
         String file = "layernorm-01.safetensors";
         assumeTrue(GoldenCase.available(file), "golden folder not present");
         GoldenCase golden = GoldenCase.read(file);

@@ -11,8 +11,9 @@ import java.lang.foreign.ValueLayout;
  * Reductions and normalisations of the Cpu backend. The input is made contiguous and seen as
  * lines along the reduced axis: [outer, n, inner] has outer·inner lines of n values at stride
  * inner. Lines are spread over {@link CpuThreads}. F32/F16/BF16 lines run through the
- * {@link FloatLanes} line kernels (a dense F32 line in place, otherwise staged in a float buffer);
- * F64 lines run scalar loops in double.
+ * {@link FloatLanes} line kernels: a dense F32 line in place, a half-precision line staged in a
+ * float buffer, and lines of a non-last axis staged BLOCK at a time (see forEachFloatLine). F64
+ * lines run scalar loops in double.
  *
  * <p>Invariant: line {@code l} = o·inner + i is also the flat index of its result in a reduced
  * output, and its values sit at flat (o·n)·inner + i + k·inner in the input and in a same-shape

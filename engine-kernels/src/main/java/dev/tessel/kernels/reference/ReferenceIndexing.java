@@ -13,7 +13,7 @@ import dev.tessel.tensor.Tensor;
 final class ReferenceIndexing {
     private ReferenceIndexing() {}
 
-    /** table [V, D], ids [...]: out [..., D] with out[j, :] = table[ids[j], :]. */
+    /** table [V, D], ids [...]: out [..., D] with out[j, :] = table[ids[j], :], copied bit for bit. */
     public static Tensor embedding(Tensor table, Tensor ids) {
         IndexChecks.checkEmbedding(table, ids);
         int d = table.dim(1);
@@ -21,7 +21,7 @@ final class ReferenceIndexing {
         long count = ids.numel();
         for (long j = 0; j < count; j++) {
             long row = ids.getLong(j);
-            for (int k = 0; k < d; k++) out.setBitsAt(j * d + k, ScalarMath.encode(table.dtype(), table.get((int) row, k)));
+            for (int k = 0; k < d; k++) out.setBitsAt(j * d + k, table.bitsAt(table.physicalIndex((int) row, k)));
         }
         return out;
     }
