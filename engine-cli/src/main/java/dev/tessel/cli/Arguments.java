@@ -68,6 +68,11 @@ public final class Arguments {
         return new Arguments(verb, specs, values, positionals);
     }
 
+    /** The argument list verbatim, as positionals, for a verb that parses its own arguments. */
+    public static Arguments unparsed(String verb, List<String> argv) {
+        return new Arguments(verb, Map.of(), Map.of(), argv);
+    }
+
     private static String expected(Map<String, OptionSpec> specs) {
         if (specs.isEmpty()) return "no options here";
         return "one of " + specs.keySet().stream().map(n -> "--" + n).collect(Collectors.joining(", "));

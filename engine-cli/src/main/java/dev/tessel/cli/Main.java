@@ -20,14 +20,16 @@ public final class Main {
     private Main() {}
 
     /**
-     * The dispatch table, in the order {@code --help} lists it. A new verb joins with one line here
-     * (planned: dvae, prior, generate, bpe, model, dist, clip). The {@code bench} verb, which runs
-     * the engine-bench commands (gemm, conv2d), is wired by the lead in its own line below the others.
+     * The dispatch table, in the order {@code --help} lists it. A new verb joins with one line
+     * (planned: dvae, prior, generate, bpe, model, dist, clip). Verbs that parse their own options
+     * join as a {@link SubcommandVerb}.
      */
     static List<Verb> verbs() {
         return List.of(
                 new DemoCommand(),
-                new GoldenCommand());
+                new GoldenCommand()
+                // bench: the lead adds it here as a SubcommandVerb over the engine-bench commands (gemm, conv2d)
+        );
     }
 
     public static void main(String[] args) {
@@ -63,6 +65,7 @@ public final class Main {
                 return 0;
             }
             Verb verb = find(verbs, word);
+            if (verb.parsesOwnArguments()) return verb.run(Arguments.unparsed(verb.name(), rest), out);
             if (asksForHelp(rest)) {
                 out.print(HelpText.forVerb(verb));
                 return 0;

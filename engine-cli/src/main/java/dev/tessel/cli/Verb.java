@@ -30,4 +30,11 @@ public interface Verb {
     List<String> examples();
 
     int run(Arguments args, PrintStream out) throws Exception;
+
+    /**
+     * True for a verb that reads its raw arguments itself (a group of sub-commands such as
+     * {@link SubcommandVerb}): {@link Main} then neither parses options nor answers {@code --help}
+     * for it, and {@link Arguments#positionals()} holds the argument list verbatim.
+     */
+    default boolean parsesOwnArguments() { return false; }
 }

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -117,5 +118,22 @@ class MainTest {
         assertEquals(1, status);
         String text = err.toString(StandardCharsets.UTF_8);
         assertTrue(text.startsWith("tessel: boom") && text.contains("at dev.tessel.cli"), text);
+    }
+
+    @Test
+    void subcommandVerbsPassTheirArgumentsThroughVerbatim() {
+        List<String> seen = new ArrayList<>();
+        Verb group = new SubcommandVerb("grp", "run a sub-command", Map.of(
+                "one", argv -> { seen.add(String.join(" ", argv)); return 3; }), List.of("./tessel grp one --x 1"));
+        Run r = run(List.of(group), "grp", "one", "--x", "1", "--help");
+        assertEquals(3, r.status());
+        assertEquals(List.of("--x 1 --help"), seen);
+        Run help = run(List.of(group), "grp", "--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().startsWith("Usage: ./tessel grp COMMAND") && help.out().contains("one"), help.out());
+        Run unknown = run(List.of(group), "grp", "two");
+        assertEquals(2, unknown.status());
+        assertTrue(unknown.err().contains("unknown command 'two'; expected one of one"), unknown.err());
+        assertEquals(2, run(List.of(group), "grp").status());
     }
 }

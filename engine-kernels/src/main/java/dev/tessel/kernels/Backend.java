@@ -88,4 +88,39 @@ public interface Backend {
 
     /** Mean over rows of logsumexp(logits[n]) - logits[n, target[n]]; logits [N, C], targets [N] integer; result [1]. */
     Tensor softmaxCrossEntropy(Tensor logits, Tensor targets);
+
+    // ------------------------------------------------------------ DALL·E ops (FORMAT.md 3.3, 3.4, 3.6)
+
+    /** Soft gumbel-softmax sample softmax((logits - ln(-ln u)) / tau, axis); u (same shape and dtype) is the uniform noise in (0,1). */
+    Tensor gumbelSoftmax(Tensor logits, Tensor u, double tau, int axis);
+
+    /** dL/dlogits of gumbelSoftmax from its output y and dL/dy: y * (gradY - sum_axis(gradY * y)) / tau. */
+    Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis);
+
+    /** One-hot (shape and dtype of x) of the first maximum along axis: the straight-through forward value. */
+    Tensor argmaxOneHot(Tensor x, int axis);
+
+    /**
+     * softmax(q·kᵀ/√D with mask==0 at -inf, over keys)·v: q [B,H,Tq,D], k [B,H,Tk,D], v [B,H,Tk,Dv],
+     * mask [Tq,Tk] U8/BOOL (1 = query may attend to key); result [B,H,Tq,Dv]. A row that sees no key gives 0.
+     */
+    Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask);
+
+    /** {dq, dk, dv} of sum(maskedAttention(q,k,v,mask) * gradOut). */
+    Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut);
+
+    /** dVAE map_pixels: (1 - 2 eps) x + eps. */
+    Tensor mapPixels(Tensor x, double eps);
+
+    /** dVAE unmap_pixels: clamp((y - eps) / (1 - 2 eps), 0, 1). */
+    Tensor unmapPixels(Tensor y, double eps);
+
+    /** Elementwise logit-Laplace NLL ln(2b) + ln x + ln(1-x) + |logit x - mu|/b with b = exp(lnB); all three one shape and dtype. */
+    Tensor logitLaplaceNll(Tensor x, Tensor mu, Tensor lnB);
+
+    /** The same NLL summed over every element (accumulated in double), shape [1]. */
+    Tensor logitLaplaceNllSum(Tensor x, Tensor mu, Tensor lnB);
+
+    /** {dL/dmu, dL/dlnB} of sum(nll * gradOut); gradOut broadcasts to x's shape ([1] for the summed NLL). */
+    Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut);
 }

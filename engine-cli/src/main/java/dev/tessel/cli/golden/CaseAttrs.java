@@ -53,6 +53,23 @@ public final class CaseAttrs {
         return out;
     }
 
+    public double[] numbers(String key) {
+        if (!(get(key) instanceof List<?> list)) throw wrongType(key, "a list of numbers");
+        double[] out = new double[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(list.get(i) instanceof Number n)) throw wrongType(key, "a list of numbers");
+            out[i] = n.doubleValue();
+        }
+        return out;
+    }
+
+    /** The boolean at {@code key}, or {@code fallback} when the case does not record it. */
+    public boolean flagOr(String key, boolean fallback) {
+        if (!has(key)) return fallback;
+        if (get(key) instanceof Boolean b) return b;
+        throw wrongType(key, "a boolean");
+    }
+
     private Object get(String key) {
         if (!values.containsKey(key)) throw new MalformedCaseException(caseName + ": attrs has no '" + key + "'");
         return values.get(key);

@@ -16,6 +16,10 @@ public final class CaseHandlers {
                 "conv2d", new Conv2dCase(),
                 "layernorm", new LayerNormCase(),
                 "gelu", new GeluCase(),
-                "softmax_cross_entropy", new SoftmaxCrossEntropyCase());
+                "softmax_cross_entropy", new SoftmaxCrossEntropyCase(),
+                "gumbel_softmax", new GumbelSoftmaxCase(),
+                "attention.masked", new AttentionMaskedCase(),
+                "dvae.pixels", new DvaePixelsCase(),
+                "adamw", new AdamwCase());
     }
 }

@@ -86,6 +86,7 @@ public final class GoldenRunner {
         CaseHandler handler = handlers.get(c.op());
         if (handler == null) return CaseResult.problem(c.name(), c.op(), CaseResult.Problem.UNSUPPORTED_OP, c.op());
         List<String> expected = c.expectedFields();
+        if (expected.isEmpty()) return CaseResult.problem(c.name(), c.op(), CaseResult.Problem.MALFORMED, c.name() + ": no out.* or grad.* tensors to check");
         Map<String, Tensor> computed = new HashMap<>();
         try {
             computed = handler.compute(c, backend);

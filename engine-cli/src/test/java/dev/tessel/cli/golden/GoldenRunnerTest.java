@@ -1,6 +1,7 @@
 package dev.tessel.cli.golden;
 
 import dev.tessel.kernels.Backends;
+import dev.tessel.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +90,15 @@ class GoldenRunnerTest {
         };
         CaseResult noEps = runOne(SyntheticCases.scaleCase("noeps", 1, 0f, false), wantsEps);
         assertTrue(noEps.line().contains("-- malformed: noeps: attrs has no 'eps'"), noEps.line());
+    }
+
+    @Test
+    void aCaseWithNothingToCheckIsMalformed() throws Exception {
+        GoldenCase c = new GoldenCase("inputs-only", "conv2d", new CaseAttrs("inputs-only", Map.of()),
+                Map.of("in.x", Tensor.of(new float[] {1}, 1)), null);
+        CaseResult r = runOne(c, new SyntheticCases.ScaleHandler());
+        assertFalse(r.passed() || r.onlyUnsupported());
+        assertTrue(r.line().endsWith("-- malformed: inputs-only: no out.* or grad.* tensors to check"), r.line());
     }
 
     @Test

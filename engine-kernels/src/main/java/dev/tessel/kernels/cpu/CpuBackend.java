@@ -32,4 +32,15 @@ public final class CpuBackend implements Backend {
     @Override public Tensor embeddingBackward(Tensor ids, Tensor gradOut, int rows) { return CpuIndexing.embeddingBackward(ids, gradOut, rows); }
     @Override public Tensor oneHot(Tensor ids, int classes, DType dtype) { return CpuIndexing.oneHot(ids, classes, dtype); }
     @Override public Tensor softmaxCrossEntropy(Tensor logits, Tensor targets) { return CpuIndexing.softmaxCrossEntropy(logits, targets); }
+
+    @Override public Tensor gumbelSoftmax(Tensor logits, Tensor u, double tau, int axis) { return CpuGumbelSoftmax.forward(logits, u, tau, axis); }
+    @Override public Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis) { return CpuGumbelSoftmax.backward(y, gradY, tau, axis); }
+    @Override public Tensor argmaxOneHot(Tensor x, int axis) { return CpuGumbelSoftmax.argmaxOneHot(x, axis); }
+    @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return CpuMaskedAttention.forward(q, k, v, mask); }
+    @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return CpuMaskedAttention.backward(q, k, v, mask, gradOut); }
+    @Override public Tensor mapPixels(Tensor x, double eps) { return CpuLogitLaplace.mapPixels(x, eps); }
+    @Override public Tensor unmapPixels(Tensor y, double eps) { return CpuLogitLaplace.unmapPixels(y, eps); }
+    @Override public Tensor logitLaplaceNll(Tensor x, Tensor mu, Tensor lnB) { return CpuLogitLaplace.nll(x, mu, lnB); }
+    @Override public Tensor logitLaplaceNllSum(Tensor x, Tensor mu, Tensor lnB) { return CpuLogitLaplace.nllSum(x, mu, lnB); }
+    @Override public Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut) { return CpuLogitLaplace.backward(x, mu, lnB, gradOut); }
 }

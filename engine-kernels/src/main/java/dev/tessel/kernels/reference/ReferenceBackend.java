@@ -32,4 +32,15 @@ public final class ReferenceBackend implements Backend {
     @Override public Tensor embeddingBackward(Tensor ids, Tensor gradOut, int rows) { return ReferenceIndexing.embeddingBackward(ids, gradOut, rows); }
     @Override public Tensor oneHot(Tensor ids, int classes, DType dtype) { return ReferenceIndexing.oneHot(ids, classes, dtype); }
     @Override public Tensor softmaxCrossEntropy(Tensor logits, Tensor targets) { return ReferenceIndexing.softmaxCrossEntropy(logits, targets); }
+
+    @Override public Tensor gumbelSoftmax(Tensor logits, Tensor u, double tau, int axis) { return ReferenceGumbelSoftmax.forward(logits, u, tau, axis); }
+    @Override public Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis) { return ReferenceGumbelSoftmax.backward(y, gradY, tau, axis); }
+    @Override public Tensor argmaxOneHot(Tensor x, int axis) { return ReferenceGumbelSoftmax.argmaxOneHot(x, axis); }
+    @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return ReferenceMaskedAttention.forward(q, k, v, mask); }
+    @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return ReferenceMaskedAttention.backward(q, k, v, mask, gradOut); }
+    @Override public Tensor mapPixels(Tensor x, double eps) { return ReferenceLogitLaplace.mapPixels(x, eps); }
+    @Override public Tensor unmapPixels(Tensor y, double eps) { return ReferenceLogitLaplace.unmapPixels(y, eps); }
+    @Override public Tensor logitLaplaceNll(Tensor x, Tensor mu, Tensor lnB) { return ReferenceLogitLaplace.nll(x, mu, lnB); }
+    @Override public Tensor logitLaplaceNllSum(Tensor x, Tensor mu, Tensor lnB) { return ReferenceLogitLaplace.nllSum(x, mu, lnB); }
+    @Override public Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut) { return ReferenceLogitLaplace.backward(x, mu, lnB, gradOut); }
 }

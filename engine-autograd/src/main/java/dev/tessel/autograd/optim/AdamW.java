@@ -1,0 +1,189 @@
+// AdamW with torch 1.13's single-tensor semantics (torch.optim.AdamW, foreach=False), FORMAT.md 3.9:
+//   p *= 1 - lr·wd;  m = b1·m + (1-b1)·g;  v = b2·v + (1-b2)·g²;
+//   p -= (lr / (1 - b1^t)) · m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+// plus an optional clip of v by value (the DALL·E paper clips Adam's variance at 5), off by default.
+//
+// Invariants: bias corrections and step sizes are computed in double, then each scalar is rounded
+// once to float exactly where torch rounds it; float parameters are updated in float in torch's
+// operation order (so results match torch to a unit or two in the last place), float64 ones in
+// double. Parameters are updated in place; a parameter without a gradient is skipped and its step
+// count does not advance (torch's per-parameter "step").
+package dev.tessel.autograd.optim;
+
+import dev.tessel.autograd.nn.Parameter;
+import dev.tessel.tensor.DType;
+import dev.tessel.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Decoupled-weight-decay Adam. Not thread-safe: step from one thread. */
+public final class AdamW {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final List<Parameter> parameters;
+    private final double beta1, beta2, eps, weightDecay;
+    private double lr;
+    private double varianceClip = Double.POSITIVE_INFINITY;
+    private final Map<Parameter, State> state = new IdentityHashMap<>();
+
+    /** Per-parameter moments (same dtype and shape as the parameter) and step count. */
+    public static final class State {
+        final Tensor expAvg, expAvgSq;
+        long step;
+
+        State(Parameter p) {
+            this.expAvg = Tensor.zeros(p.dtype(), p.shape());
+            this.expAvgSq = Tensor.zeros(p.dtype(), p.shape());
+        }
+
+        public Tensor expAvg() { return expAvg; }
+
+        public Tensor expAvgSq() { return expAvgSq; }
+
+        public long step() { return step; }
+    }
+
+    public AdamW(List<Parameter> parameters, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        if (!(lr >= 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps >= 0) || !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("AdamW: need lr >= 0, 0 <= betas < 1, eps >= 0, weight_decay >= 0; got lr " + lr
+                    + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps + ", weight_decay " + weightDecay);
+        }
+        for (Parameter p : parameters) {
+            if (p.dtype() != DType.F32 && p.dtype() != DType.F64) {
+                throw new IllegalArgumentException("AdamW: parameter " + p + " must be F32 or F64 (keep a float master copy of narrower weights)");
+            }
+        }
+        this.parameters = List.copyOf(parameters);
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+    }
+
+    /** torch's defaults: betas (0.9, 0.999), eps 1e-8, weight decay 1e-2. */
+    public AdamW(List<Parameter> parameters, double lr) { this(parameters, lr, 0.9, 0.999, 1e-8, 1e-2); }
+
+    public double lr() { return lr; }
+
+    /** Sets the learning rate of the next steps (what a schedule drives). */
+    public void setLr(double lr) {
+        if (!(lr >= 0)) throw new IllegalArgumentException("AdamW.setLr: lr must be >= 0, got " + lr);
+        this.lr = lr;
+    }
+
+    /** Clips every element of the second moment to at most {@code bound} after its update; +inf (the default) turns it off. */
+    public AdamW withVarianceClip(double bound) {
+        if (!(bound > 0)) throw new IllegalArgumentException("AdamW.withVarianceClip: bound must be > 0, got " + bound);
+        this.varianceClip = bound;
+        return this;
+    }
+
+    public double varianceClip() { return varianceClip; }
+
+    /** The moments of {@code p}, or null before its first step. */
+    public State state(Parameter p) { return state.get(p); }
+
+    /**
+     * The optimizer state for a checkpoint: for each parameter that has stepped, under its dotted
+     * name n (as in Module.namedParameters()), "n.exp_avg", "n.exp_avg_sq" and "n.step" (I64 [1]).
+     * The moment tensors are live (not copies); save them before the next step.
+     */
+    public Map<String, Tensor> stateDict(Map<String, Parameter> named) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (var e : named.entrySet()) {
+            State s = state.get(e.getValue());
+            if (s == null) continue;
+            out.put(e.getKey() + ".exp_avg", s.expAvg);
+            out.put(e.getKey() + ".exp_avg_sq", s.expAvgSq);
+            out.put(e.getKey() + ".step", Tensor.ofLongs(new long[] {s.step}, 1));
+        }
+        return out;
+    }
+
+    /** Restores what {@link #stateDict} wrote; a parameter absent from {@code saved} starts fresh. Shapes and dtypes must match. */
+    public void loadStateDict(Map<String, Tensor> saved, Map<String, Parameter> named) {
+        for (var e : named.entrySet()) {
+            Tensor m = saved.get(e.getKey() + ".exp_avg"), v = saved.get(e.getKey() + ".exp_avg_sq"), t = saved.get(e.getKey() + ".step");
+            if (m == null && v == null && t == null) continue;
+            Parameter p = e.getValue();
+            if (!parameters.contains(p)) {
+                throw new IllegalArgumentException("AdamW.loadStateDict: '" + e.getKey() + "' is not one of this optimizer's parameters");
+            }
+            if (m == null || v == null || t == null || t.numel() != 1) {
+                throw new IllegalArgumentException("AdamW.loadStateDict: '" + e.getKey() + "' needs .exp_avg, .exp_avg_sq and a one-element .step");
+            }
+            for (Tensor moment : new Tensor[] {m, v}) {
+                if (!moment.shape().equals(p.shape()) || moment.dtype() != p.dtype()) {
+                    throw new IllegalArgumentException("AdamW.loadStateDict: moment of '" + e.getKey() + "' is " + moment.dtype() + moment.shape()
+                            + " but the parameter is " + p.dtype() + p.shape());
+                }
+            }
+            State s = new State(p);
+            s.expAvg.copyFrom(m);
+            s.expAvgSq.copyFrom(v);
+            s.step = t.getLong(0);
+            state.put(p, s);
+        }
+    }
+
+    /** One update of every parameter that has a gradient. */
+    public void step() {
+        for (Parameter p : parameters) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            if (!g.shape().equals(p.shape())) {
+                throw new IllegalStateException("AdamW.step: gradient " + g.dtype() + g.shape() + " of " + p + " does not match its shape");
+            }
+            State s = state.computeIfAbsent(p, State::new);
+            s.step++;
+            double bc1 = 1 - Math.pow(beta1, s.step);
+            double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
+            double stepSize = lr / bc1;
+            if (p.dtype() == DType.F32 && g.dtype() == DType.F32 && g.isContiguous()) updateFloat(p.value(), g, s, stepSize, bc2Sqrt);
+            else updateDouble(p.value(), g, s, stepSize, bc2Sqrt);
+        }
+    }
+
+    /** Clears every parameter's gradient. */
+    public void zeroGrad() {
+        for (Parameter p : parameters) p.zeroGrad();
+    }
+
+    private void updateFloat(Tensor param, Tensor grad, State s, double stepSize, double bc2Sqrt) {
+        MemorySegment pm = param.segment(), gm = grad.segment(), mm = s.expAvg.segment(), vm = s.expAvgSq.segment();
+        long po = param.byteOffset(), go = grad.byteOffset();
+        float decay = (float) (1 - lr * weightDecay), b1 = (float) beta1, b2 = (float) beta2;
+        float oneMinusB1 = (float) (1 - beta1), oneMinusB2 = (float) (1 - beta2);
+        float bc2 = (float) bc2Sqrt, epsF = (float) eps, negStep = (float) -stepSize, clip = (float) varianceClip;
+        long n = param.numel();
+        for (long i = 0; i < n; i++) {
+            long o = i * 4;
+            float g = gm.get(FLOAT, go + o);
+            float p = pm.get(FLOAT, po + o) * decay;
+            float m = Math.fma(oneMinusB1, g, mm.get(FLOAT, o) * b1);
+            float v = vm.get(FLOAT, o) * b2 + oneMinusB2 * g * g;
+            if (v > clip) v = clip;
+            float denom = (float) Math.sqrt(v) / bc2 + epsF;
+            mm.set(FLOAT, o, m);
+            vm.set(FLOAT, o, v);
+            pm.set(FLOAT, po + o, p + negStep * m / denom);
+        }
+    }
+
+    private void updateDouble(Tensor param, Tensor grad, State s, double stepSize, double bc2Sqrt) {
+        long n = param.numel();
+        for (long i = 0; i < n; i++) {
+            double g = grad.getDouble(i);
+            double p = param.getDouble(i) * (1 - lr * weightDecay);
+            double m = beta1 * s.expAvg.getDouble(i) + (1 - beta1) * g;
+            double v = Math.min(beta2 * s.expAvgSq.getDouble(i) + (1 - beta2) * g * g, varianceClip);
+            s.expAvg.setDouble(i, m);
+            s.expAvgSq.setDouble(i, v);
+            param.setDouble(i, p - stepSize * m / (Math.sqrt(v) / bc2Sqrt + eps));
+        }
+    }
+}
