@@ -86,6 +86,7 @@ public final class Main {
 
     private static Verb find(List<Verb> verbs, String word) {
         for (Verb v : verbs) if (v.name().equals(word)) return v;
+        if (word.equals("test")) throw new UsageException(null, "'test' belongs to the ./tessel launcher script (it runs the Maven test goal); run ./tessel test, not the jar");
         if (word.startsWith("-")) throw new UsageException(null, "unknown option '" + word + "' before the verb; expected a verb: " + names(verbs));
         throw new UsageException(null, "unknown verb '" + word + "'; expected one of " + names(verbs));
     }

@@ -95,6 +95,13 @@ class MainTest {
     }
 
     @Test
+    void theLauncherOnlyTestVerbPointsAtTheLauncher() {
+        Run r = run("test");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("run ./tessel test"), r.err());
+    }
+
+    @Test
     void noVerbPrintsTheOverviewAndStatus2() {
         Run r = run();
         assertEquals(2, r.status());

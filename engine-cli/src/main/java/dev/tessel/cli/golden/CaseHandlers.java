@@ -2,6 +2,8 @@ package dev.tessel.cli.golden;
 
 import java.util.Map;
 
+import static java.util.Map.entry;
+
 /**
  * The op table: which {@link CaseHandler} computes which {@code op} of FORMAT.md. An op missing here
  * makes its cases FAIL as "unsupported op". Adding an op is one line here plus its handler class.
@@ -12,14 +14,14 @@ public final class CaseHandlers {
     private CaseHandlers() {}
 
     public static Map<String, CaseHandler> all() {
-        return Map.of(
-                "conv2d", new Conv2dCase(),
-                "layernorm", new LayerNormCase(),
-                "gelu", new GeluCase(),
-                "softmax_cross_entropy", new SoftmaxCrossEntropyCase(),
-                "gumbel_softmax", new GumbelSoftmaxCase(),
-                "attention.masked", new AttentionMaskedCase(),
-                "dvae.pixels", new DvaePixelsCase(),
-                "adamw", new AdamwCase());
+        return Map.ofEntries(
+                entry("conv2d", new Conv2dCase()),
+                entry("layernorm", new LayerNormCase()),
+                entry("gelu", new GeluCase()),
+                entry("softmax_cross_entropy", new SoftmaxCrossEntropyCase()),
+                entry("gumbel_softmax", new GumbelSoftmaxCase()),
+                entry("attention.masked", new AttentionMaskedCase()),
+                entry("dvae.pixels", new DvaePixelsCase()),
+                entry("adamw", new AdamwCase()));
     }
 }

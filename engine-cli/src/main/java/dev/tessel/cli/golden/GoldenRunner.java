@@ -100,6 +100,7 @@ public final class GoldenRunner {
                     fields.add(FieldComparison.compare(field, got, exp, GoldenTolerances.forField(c.op(), field, exp.dtype())));
                 }
             }
+            fields.addAll(DerivedChecks.forCase(c, computed));
             return CaseResult.of(c.name(), c.op(), fields);
         } catch (UnsupportedOperationException e) {
             List<FieldResult> fields = expected.stream().map(f -> FieldResult.unsupported(f, describe(e))).toList();

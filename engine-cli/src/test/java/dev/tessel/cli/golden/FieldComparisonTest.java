@@ -86,4 +86,11 @@ class FieldComparisonTest {
         assertEquals(Tolerance.of(2e-6, 0), GoldenTolerances.forField("adamw", "out.params_step2", DType.F32));
         assertThrows(IllegalArgumentException.class, () -> GoldenTolerances.forField("no.such.op", "out.y", DType.F32));
     }
+
+    @Test
+    void everyOpInTheHandlerTableHasATolerance() {
+        for (String op : CaseHandlers.all().keySet()) {
+            assertDoesNotThrow(() -> GoldenTolerances.forField(op, "out.y", DType.F32), op);
+        }
+    }
 }
