@@ -205,13 +205,17 @@ class ElementwiseKernelTest {
     @ParameterizedTest
     @MethodSource("backendsAndFloats")
     void whereBroadcastsAllThree(Backend backend, DType dtype) {
-        try (Tensor cond = Tensor.fromDoubles(DType.BOOL, new double[] {1, 0, 1}, 3, 1);
-             Tensor a = random(dtype, 31, -1, 1, 1, 4); Tensor b = random(dtype, 32, -1, 1, 2, 1, 1);
-             Tensor out = backend.where(cond, a, b)) {
-            assertEquals(dtype, out.dtype());
-            for (int n = 0; n < 2; n++) for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) {
-                double want = cond.get(i, 0) != 0 ? a.get(0, j) : b.get(n, 0, 0);
-                assertEquals(want, out.get(n, i, j));
+        // A U8 condition is true wherever it is nonzero, not only where it is 1.
+        for (DType condType : List.of(DType.BOOL, DType.U8)) {
+            double[] flags = condType == DType.U8 ? new double[] {2, 0, 255} : new double[] {1, 0, 1};
+            try (Tensor cond = Tensor.fromDoubles(condType, flags, 3, 1);
+                 Tensor a = random(dtype, 31, -1, 1, 1, 4); Tensor b = random(dtype, 32, -1, 1, 2, 1, 1);
+                 Tensor out = backend.where(cond, a, b)) {
+                assertEquals(dtype, out.dtype());
+                for (int n = 0; n < 2; n++) for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) {
+                    double want = cond.get(i, 0) != 0 ? a.get(0, j) : b.get(n, 0, 0);
+                    assertEquals(want, out.get(n, i, j));
+                }
             }
         }
         try (Tensor cond = Tensor.zeros(DType.F32, 2); Tensor a = Tensor.zeros(dtype, 2)) {
