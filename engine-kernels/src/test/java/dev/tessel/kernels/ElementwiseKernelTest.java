@@ -313,7 +313,9 @@ class ElementwiseKernelTest {
     static List<Tensor> unaryInputs(DType dtype, double lo, double hi, long seed, boolean threaded) {
         List<Tensor> inputs = new ArrayList<>();
         for (int n : new int[] {1, 7, 33, 1023}) inputs.add(random(dtype, seed + n, lo, hi, n));
+        // Transposed and large: ragged 16-row tiles, rows longer than one 256-column tile, two tasks.
         if (threaded) inputs.add(random(dtype, seed, lo, hi, THREADED));
+        if (threaded) inputs.add(transposedView(dtype, seed + 1, lo, hi, 300, 270));
         for (var view : views(dtype, lo, hi, 37, 29)) inputs.add(view.apply(seed));
         inputs.add(random(dtype, seed, lo, hi, 3, 1, 5).expand(2, 3, 4, 5));
         return inputs;
@@ -355,6 +357,9 @@ class ElementwiseKernelTest {
         pairs.add(new Tensor[] {transposedView(dtype, seed, lo, hi, 37, 29), random(dtype, seed + 3, lo, hi, 29)});
         pairs.add(new Tensor[] {slicedView(dtype, seed, lo, hi, 37, 29), transposedView(dtype, seed + 4, lo, hi, 37, 29)});
         pairs.add(new Tensor[] {random(dtype, seed + 5, lo, hi, 37, 1), expandedView(dtype, seed + 6, lo, hi, 37, 29)});
+        // Strided rows that are not adjacent in memory either (no column-wise staging possible).
+        pairs.add(new Tensor[] {random(dtype, seed + 7, lo, hi, 4, 5, 6).permute(2, 1, 0), random(dtype, seed + 8, lo, hi, 6, 5, 4)});
+        if (threaded) pairs.add(new Tensor[] {transposedView(dtype, seed + 9, lo, hi, 300, 270), random(dtype, seed + 10, lo, hi, 300, 270)});
         return pairs;
     }
 
