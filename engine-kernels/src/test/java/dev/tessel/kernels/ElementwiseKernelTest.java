@@ -205,13 +205,17 @@ class ElementwiseKernelTest {
     @ParameterizedTest
     @MethodSource("backendsAndFloats")
     void whereBroadcastsAllThree(Backend backend, DType dtype) {
-        try (Tensor cond = Tensor.fromDoubles(DType.BOOL, new double[] {1, 0, 1}, 3, 1);
-             Tensor a = random(dtype, 31, -1, 1, 1, 4); Tensor b = random(dtype, 32, -1, 1, 2, 1, 1);
-             Tensor out = backend.where(cond, a, b)) {
-            assertEquals(dtype, out.dtype());
-            for (int n = 0; n < 2; n++) for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) {
-                double want = cond.get(i, 0) != 0 ? a.get(0, j) : b.get(n, 0, 0);
-                assertEquals(want, out.get(n, i, j));
+        // A U8 condition is true wherever it is nonzero, not only where it is 1.
+        for (DType condType : List.of(DType.BOOL, DType.U8)) {
+            double[] flags = condType == DType.U8 ? new double[] {2, 0, 255} : new double[] {1, 0, 1};
+            try (Tensor cond = Tensor.fromDoubles(condType, flags, 3, 1);
+                 Tensor a = random(dtype, 31, -1, 1, 1, 4); Tensor b = random(dtype, 32, -1, 1, 2, 1, 1);
+                 Tensor out = backend.where(cond, a, b)) {
+                assertEquals(dtype, out.dtype());
+                for (int n = 0; n < 2; n++) for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) {
+                    double want = cond.get(i, 0) != 0 ? a.get(0, j) : b.get(n, 0, 0);
+                    assertEquals(want, out.get(n, i, j));
+                }
             }
         }
         try (Tensor cond = Tensor.zeros(DType.F32, 2); Tensor a = Tensor.zeros(dtype, 2)) {
@@ -309,7 +313,9 @@ class ElementwiseKernelTest {
     static List<Tensor> unaryInputs(DType dtype, double lo, double hi, long seed, boolean threaded) {
         List<Tensor> inputs = new ArrayList<>();
         for (int n : new int[] {1, 7, 33, 1023}) inputs.add(random(dtype, seed + n, lo, hi, n));
+        // Transposed and large: ragged 16-row tiles, rows longer than one 256-column tile, two tasks.
         if (threaded) inputs.add(random(dtype, seed, lo, hi, THREADED));
+        if (threaded) inputs.add(transposedView(dtype, seed + 1, lo, hi, 300, 270));
         for (var view : views(dtype, lo, hi, 37, 29)) inputs.add(view.apply(seed));
         inputs.add(random(dtype, seed, lo, hi, 3, 1, 5).expand(2, 3, 4, 5));
         return inputs;
@@ -351,6 +357,9 @@ class ElementwiseKernelTest {
         pairs.add(new Tensor[] {transposedView(dtype, seed, lo, hi, 37, 29), random(dtype, seed + 3, lo, hi, 29)});
         pairs.add(new Tensor[] {slicedView(dtype, seed, lo, hi, 37, 29), transposedView(dtype, seed + 4, lo, hi, 37, 29)});
         pairs.add(new Tensor[] {random(dtype, seed + 5, lo, hi, 37, 1), expandedView(dtype, seed + 6, lo, hi, 37, 29)});
+        // Strided rows that are not adjacent in memory either (no column-wise staging possible).
+        pairs.add(new Tensor[] {random(dtype, seed + 7, lo, hi, 4, 5, 6).permute(2, 1, 0), random(dtype, seed + 8, lo, hi, 6, 5, 4)});
+        if (threaded) pairs.add(new Tensor[] {transposedView(dtype, seed + 9, lo, hi, 300, 270), random(dtype, seed + 10, lo, hi, 300, 270)});
         return pairs;
     }
 

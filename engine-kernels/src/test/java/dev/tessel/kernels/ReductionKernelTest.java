@@ -190,6 +190,8 @@ class ReductionKernelTest {
         List<Tensor> inputs = new ArrayList<>();
         for (int n : new int[] {1, 7, 31, 257, 1000}) inputs.add(random(dtype, seed + n, -5, 5, 3, n));
         inputs.add(random(dtype, seed, -5, 5, 2, 1023, 3));
+        // Enough lines for two Cpu tasks on either axis; 70 lines split into ragged 16-line blocks.
+        inputs.add(random(dtype, seed + 3, -5, 5, 70, 600));
         for (var view : views(dtype, -5, 5, 19, 33)) inputs.add(view.apply(seed + 1));
         inputs.add(random(dtype, seed + 2, -5, 5, 4, 5, 6).permute(2, 0, 1));
         return inputs;

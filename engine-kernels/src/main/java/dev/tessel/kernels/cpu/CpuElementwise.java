@@ -12,8 +12,9 @@ import java.lang.foreign.ValueLayout;
  * Elementwise ops of the Cpu backend. The output is split into row pieces (see
  * {@link StridedLayout}) of at most {@link FloatRuns#CHUNK} elements, spread over
  * {@link CpuThreads}. F32/F16/BF16 compute in float through {@link FloatLanes}: a dense F32 run is
- * used in place, anything else (strided, broadcast, half precision) is staged through a float
- * buffer. F64 computes in double, element by element with {@link ScalarMath}.
+ * used in place, anything else (broadcast, half precision) is staged through a float buffer, and
+ * operands strided along the row go through {@link TileStaging}. F64 computes in double, element
+ * by element with {@link ScalarMath}.
  *
  * <p>Invariant: validation is {@link OpChecks}, shared with the Reference backend; casts produce
  * exactly the Reference bits (same single-rounding encode), the float ops agree with it to float
@@ -62,6 +63,11 @@ final class CpuElementwise {
             });
             return out;
         }
+        if (TileStaging.applies(layout, 1)) {
+            TileStaging.run(layout, new Tensor[] {x}, out, (elements, staged, result) ->
+                    FloatLanes.unary(op, MemorySegment.ofArray(staged[0]), 0, MemorySegment.ofArray(result), 0, elements));
+            return out;
+        }
         boolean direct = x.dtype() == DType.F32 && stride == 1;
         forEachPiece(layout, x.numel(), (row, column, length, flat) -> {
             long p = layout.rowStart(0, row) + column * stride;
@@ -94,6 +100,11 @@ final class CpuElementwise {
                     dst.setAtIndex(DOUBLE, flat + j, v);
                 }
             });
+            return out;
+        }
+        if (TileStaging.applies(layout, 2)) {
+            TileStaging.run(layout, new Tensor[] {a, b}, out, (elements, staged, result) -> FloatLanes.binary(op,
+                    MemorySegment.ofArray(staged[0]), 0, MemorySegment.ofArray(staged[1]), 0, MemorySegment.ofArray(result), 0, elements));
             return out;
         }
         boolean f32 = a.dtype() == DType.F32;
