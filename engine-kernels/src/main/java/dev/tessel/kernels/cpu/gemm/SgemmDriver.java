@@ -26,7 +26,6 @@ public final class SgemmDriver {
     /** Per-thread scratch: the packed A block and a C tile for edge strips narrower than 6x16. */
     private static final class WorkerBuffers {
         final float[] packedA = new float[MC * KC];
-        final float[] sink = new float[1];
         final MemorySegment edgeTile = Arena.ofAuto().allocate((long) MicroKernel.MR * MicroKernel.NR * 4, 64);
     }
 
@@ -90,21 +89,21 @@ public final class SgemmDriver {
                 int rows = Math.min(mr, mc - s * mr);
                 long cAt = (cBlock + (long) s * mr * cRowStride + (long) t * nr) * 4;
                 if (rows == mr && cols == nr) {
-                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes, buffers.sink);
+                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
                 } else {
-                    edgeTile(buffers.edgeTile, buffers.sink, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
                 }
             }
         }
     }
 
     /** A partial tile: copy the valid part of C into a full 6x16 scratch tile, run the kernel, copy it back. */
-    private static void edgeTile(MemorySegment tile, float[] sink, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
+    private static void edgeTile(MemorySegment tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
                                  MemorySegment c, long cAt, long rowBytes) {
         final int tileRowBytes = MicroKernel.NR * 4;
         tile.fill((byte) 0);
         for (int r = 0; r < rows; r++) MemorySegment.copy(c, cAt + r * rowBytes, tile, (long) r * tileRowBytes, cols * 4L);
-        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes, sink);
+        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes);
         for (int r = 0; r < rows; r++) MemorySegment.copy(tile, (long) r * tileRowBytes, c, cAt + r * rowBytes, cols * 4L);
     }
 
