@@ -14,7 +14,8 @@ import java.lang.foreign.MemorySegment;
  * block (MC x KC, L2-resident) for its share of the rows, and each micro-kernel call streams one
  * KC x NR B strip (L1-resident). Threads split M (or N when M has too few strips), so no two
  * threads ever write the same C element and no locking is needed. Products under
- * {@link #SMALL_FLOPS} multiply-adds skip packing.
+ * {@link #SMALL_FLOPS} multiply-adds skip packing, and so do one-row and one-column products
+ * ({@link VectorTimesMatrix}), where packing would copy a whole matrix to use a sliver of each tile.
  */
 public final class SgemmDriver {
     static final int MC = 144, KC = 256, NC = 4080;
@@ -42,8 +43,18 @@ public final class SgemmDriver {
             unpacked(m, n, k, a, b, c, cOffset, cRowStride);
             return;
         }
-        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         int threads = Math.max(1, Math.min(maxThreads, CpuThreads.threads()));
+        if (m == 1 && VectorTimesMatrix.applies(b)) {
+            VectorTimesMatrix.multiplyAdd(row(a, k), b, n, c, cOffset, 1, threads);
+            return;
+        }
+        if (n == 1 && VectorTimesMatrix.applies(a)) {
+            // C^T (1 x m) = b^T (1 x k) · A^T (k x m): the same row product with A's strides swapped.
+            Operand aTransposed = new Operand(a.segment(), a.dtype(), a.offset(), a.colStride(), a.rowStride());
+            VectorTimesMatrix.multiplyAdd(column(b, k), aTransposed, m, c, cOffset, cRowStride, threads);
+            return;
+        }
+        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         int mStrips = (m + mr - 1) / mr;
         boolean splitRows = mStrips >= 2 * threads || mStrips * mr >= MC * threads;
         float[] packedB = new float[Math.min(KC, k) * roundUp(Math.min(NC, n), nr)];
@@ -117,6 +128,18 @@ public final class SgemmDriver {
                 c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + sum);
             }
         }
+    }
+
+    private static float[] row(Operand x, int length) {
+        float[] v = new float[length];
+        x.readLine(x.index(0, 0), x.colStride(), length, v, 0, 1);
+        return v;
+    }
+
+    private static float[] column(Operand x, int length) {
+        float[] v = new float[length];
+        x.readLine(x.index(0, 0), x.rowStride(), length, v, 0, 1);
+        return v;
     }
 
     private static int roundUp(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
