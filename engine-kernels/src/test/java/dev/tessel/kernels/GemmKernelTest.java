@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.UnaryOperator;
@@ -150,6 +151,18 @@ class GemmKernelTest {
                 c.segment(), cView.offset(), 50, false);
         Tensor fresh = cView.contiguous();
         assertClose(product, fresh, bound, (k + 2) * 0x1p-24, "sgemm overwrite");
+    }
+
+    @Test
+    void sgemmWorksOnHeapSegments() {
+        // Callers may hand in float[]-backed segments (e.g. an im2col scratch array) instead of tensor storage.
+        int m = 40, n = 50, k = 30;
+        Operand a = random(DType.F32, 51, m, k), b = random(DType.F32, 52, k, n);
+        float[] c = new float[m * n];
+        CpuGemm.sgemm(m, n, k, MemorySegment.ofArray(a.values().toFloatArray()), 0, k, 1,
+                MemorySegment.ofArray(b.values().toFloatArray()), 0, n, 1, MemorySegment.ofArray(c), 0, n, false);
+        assertClose(REF.matmul(a.values(), b.values(), false, false), Tensor.of(c, m, n),
+                REF.matmul(a.magnitudes(), b.magnitudes(), false, false), (k + 2) * 0x1p-24, "sgemm on heap segments");
     }
 
     @Test
