@@ -9,8 +9,8 @@ import java.lang.foreign.MemorySegment;
  * BLIS-style blocked SGEMM: C += A·B with float accumulation, A and B any strided F32/F16/BF16
  * matrices, C float32 with unit column stride.
  *
- * <p>Loop order jc (NC columns), pc (KC depth), ic (MC rows), jr (NR strip), ir (MR strip): one
- * packed B panel (KC x NC, L3-resident) is shared by all threads, each thread packs its own A
+ * <p>Loop order jc (NC columns), pc (KC depth), ic (MC rows), jr (NR strip), ir (MR strip): the
+ * packed B panels (KC x NC each, L3-resident; a group of them packed together) are shared by all threads, each thread packs its own A
  * block (MC x KC, L2-resident) for its share of the rows, and each micro-kernel call streams one
  * KC x NR B strip (L1-resident). Threads split M (or N when M has too few strips), so no two
  * threads ever write the same C element and no locking is needed. Products under
@@ -21,6 +21,12 @@ public final class SgemmDriver {
     static final int MC = 144, KC = 256, NC = 4080;
     /** Below this many multiply-adds (m*n*k), packing costs more than it saves. */
     static final long SMALL_FLOPS = 32_768;
+    /**
+     * Floats of packed B (16 MB) packed in one go: several KC panels per fork-join instead of one,
+     * because each fork-join wakes parked workers, and on a busy machine a wake-up can wait a whole
+     * scheduler slice (that, not the arithmetic, made 2-thread times swing by 2x).
+     */
+    static final long PACKED_B_BUDGET = 4L << 20;
 
     private static final ThreadLocal<WorkerBuffers> BUFFERS = ThreadLocal.withInitial(WorkerBuffers::new);
 
@@ -57,32 +63,46 @@ public final class SgemmDriver {
         final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         int mStrips = (m + mr - 1) / mr;
         boolean splitRows = mStrips >= 2 * threads || mStrips * mr >= MC * threads;
-        float[] packedB = new float[Math.min(KC, k) * roundUp(Math.min(NC, n), nr)];
+        int widest = roundUp(Math.min(NC, n), nr);
+        int panelsPerGroup = (int) Math.max(1, Math.min((k + KC - 1) / KC, PACKED_B_BUDGET / ((long) KC * widest)));
+        int groupDepth = panelsPerGroup * KC;
+        float[] packedB = new float[Math.min(k, groupDepth) * widest];
         for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
-            int nStrips = (nc + nr - 1) / nr;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                int j0 = jc, p0 = pc;
-                CpuThreads.parallelFor(nStrips, 16, threads, (from, to) -> Packing.packB(b, p0, kc, j0, nc, from, to, packedB));
+            int nc = Math.min(NC, n - jc), j0 = jc;
+            int nStrips = (nc + nr - 1) / nr, panelStride = nStrips * nr;
+            for (int g0 = 0; g0 < k; g0 += groupDepth) {
+                // One fork-join packs every KC panel of the group, one more computes them all.
+                int first = g0, end = Math.min(k, g0 + groupDepth);
+                CpuThreads.parallelFor(nStrips, 16, threads, (from, to) -> {
+                    for (int pc = first; pc < end; pc += KC) {
+                        Packing.packB(b, pc, Math.min(KC, end - pc), j0, nc, from, to, packedB, (pc - first) * panelStride);
+                    }
+                });
                 if (splitRows) {
                     CpuThreads.parallelFor(mStrips, 1, threads, (from, to) -> {
                         WorkerBuffers buffers = BUFFERS.get();
                         int rowEnd = Math.min(m, to * mr);
-                        for (int ic = from * mr; ic < rowEnd; ic += MC) {
-                            int mc = Math.min(MC, rowEnd - ic);
-                            Packing.packA(a, ic, mc, p0, kc, buffers.packedA);
-                            macroKernel(buffers, mc, kc, nc, 0, nStrips, buffers.packedA, packedB, c, cOffset + ic * cRowStride + j0, cRowStride);
+                        for (int pc = first; pc < end; pc += KC) {
+                            int kc = Math.min(KC, end - pc);
+                            for (int ic = from * mr; ic < rowEnd; ic += MC) {
+                                int mc = Math.min(MC, rowEnd - ic);
+                                Packing.packA(a, ic, mc, pc, kc, buffers.packedA);
+                                macroKernel(buffers, mc, kc, nc, 0, nStrips, buffers.packedA, packedB, (pc - first) * panelStride,
+                                        c, cOffset + ic * cRowStride + j0, cRowStride);
+                            }
                         }
                     });
                 } else {
                     float[] packedA = BUFFERS.get().packedA;
-                    for (int ic = 0; ic < m; ic += MC) {
-                        int mc = Math.min(MC, m - ic);
-                        long cBlock = cOffset + ic * cRowStride + j0;
-                        Packing.packA(a, ic, mc, p0, kc, packedA);
-                        CpuThreads.parallelFor(nStrips, 1, threads,
-                                (from, to) -> macroKernel(BUFFERS.get(), mc, kc, nc, from, to, packedA, packedB, c, cBlock, cRowStride));
+                    for (int pc = first; pc < end; pc += KC) {
+                        int kc = Math.min(KC, end - pc), panel = (pc - first) * panelStride;
+                        for (int ic = 0; ic < m; ic += MC) {
+                            int mc = Math.min(MC, m - ic);
+                            long cBlock = cOffset + ic * cRowStride + j0;
+                            Packing.packA(a, ic, mc, pc, kc, packedA);
+                            CpuThreads.parallelFor(nStrips, 1, threads,
+                                    (from, to) -> macroKernel(BUFFERS.get(), mc, kc, nc, from, to, packedA, packedB, panel, c, cBlock, cRowStride));
+                        }
                     }
                 }
             }
@@ -91,7 +111,7 @@ public final class SgemmDriver {
 
     /** Runs the micro-kernel over B strips [stripFrom, stripTo) and every A strip of one packed block. */
     private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedA,
-                                    float[] packedB, MemorySegment c, long cBlock, long cRowStride) {
+                                    float[] packedB, int bPanel, MemorySegment c, long cBlock, long cRowStride) {
         final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         long rowBytes = cRowStride * 4;
         for (int t = stripFrom; t < stripTo; t++) {
@@ -100,9 +120,9 @@ public final class SgemmDriver {
                 int rows = Math.min(mr, mc - s * mr);
                 long cAt = (cBlock + (long) s * mr * cRowStride + (long) t * nr) * 4;
                 if (rows == mr && cols == nr) {
-                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, c, cAt, rowBytes);
                 } else {
-                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, c, cAt, rowBytes);
                 }
             }
         }
