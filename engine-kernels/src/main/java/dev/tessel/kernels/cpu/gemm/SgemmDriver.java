@@ -22,9 +22,9 @@ public final class SgemmDriver {
     /** Below this many multiply-adds (m*n*k), packing costs more than it saves. */
     static final long SMALL_FLOPS = 32_768;
     /**
-     * Floats of packed B (4 MB, a quarter of this L3 share) packed in one go: several KC panels per fork-join instead of one,
-     * because each fork-join wakes parked workers, and on a busy machine a wake-up can wait a whole
-     * scheduler slice (that, not the arithmetic, made 2-thread times swing by 2x).
+     * Floats of packed B (4 MB, an eighth of the L3) packed per fork-join: several KC panels at once
+     * instead of one, because every fork-join wakes parked workers, and on a busy machine a woken
+     * worker can wait a scheduler slice while its partner idles at the join.
      */
     static final long PACKED_B_BUDGET = 1L << 20;
 
