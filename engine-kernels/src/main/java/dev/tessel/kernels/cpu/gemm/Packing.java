@@ -31,7 +31,7 @@ final class Packing {
             if (rows == mr && a.dtype() == DType.F32) {
                 copyFullStrip(a.segment(), a.index(i0 + s * mr, p0), a.rowStride(), a.colStride(), kc, dst, base);
             } else if (a.colStride() == 1) {
-                // 16-bit rows: convert each row in one unit-stride pass (vectorised), then interleave.
+                // Unit-stride rows (16-bit, or a partial F32 strip): convert each in one vectorisable pass, then interleave.
                 float[] row = new float[kc];
                 for (int r = 0; r < rows; r++) {
                     a.readLine(a.index(i0 + s * mr + r, p0), 1, kc, row, 0, 1);
@@ -48,16 +48,16 @@ final class Packing {
         }
     }
 
-    /** Packs strips [stripFrom, stripTo) of the panel rows [p0, p0+kc) x columns [j0, j0+nc) of b into dst. */
-    static void packB(Operand b, int p0, int kc, int j0, int nc, int stripFrom, int stripTo, float[] dst) {
+    /** Packs strips [stripFrom, stripTo) of the panel rows [p0, p0+kc) x columns [j0, j0+nc) of b into dst from dstBase. */
+    static void packB(Operand b, int p0, int kc, int j0, int nc, int stripFrom, int stripTo, float[] dst, int dstBase) {
         final int nr = MicroKernel.NR;
         boolean alongN = Math.abs(b.colStride()) <= Math.abs(b.rowStride());
         if (b.dtype() != DType.F32 && b.colStride() == 1) {
-            packRowMajorHalfB(b, p0, kc, j0, nc, stripFrom, stripTo, dst);
+            packRowMajorHalfB(b, p0, kc, j0, nc, stripFrom, stripTo, dst, dstBase);
             return;
         }
         for (int t = stripFrom; t < stripTo; t++) {
-            int base = t * nr * kc;
+            int base = dstBase + t * nr * kc;
             int cols = Math.min(nr, nc - t * nr);
             if (cols == nr && b.dtype() == DType.F32 && b.colStride() == 1) {
                 copyRowMajorStrip(b.segment(), b.index(p0, j0 + t * nr), b.rowStride(), kc, dst, base);
@@ -73,7 +73,7 @@ final class Packing {
     }
 
     /** Row-major 16-bit B: each k row of the strips' columns is converted in one unit-stride pass, then split into strips. */
-    private static void packRowMajorHalfB(Operand b, int p0, int kc, int j0, int nc, int stripFrom, int stripTo, float[] dst) {
+    private static void packRowMajorHalfB(Operand b, int p0, int kc, int j0, int nc, int stripFrom, int stripTo, float[] dst, int dstBase) {
         final int nr = MicroKernel.NR;
         int width = Math.min(stripTo * nr, nc) - stripFrom * nr;
         float[] row = new float[width];
@@ -81,7 +81,7 @@ final class Packing {
             b.readLine(b.index(p0 + p, j0 + stripFrom * nr), 1, width, row, 0, 1);
             for (int t = stripFrom; t < stripTo; t++) {
                 int from = (t - stripFrom) * nr, cols = Math.min(nr, width - from);
-                int to = t * nr * kc + p * nr;
+                int to = dstBase + t * nr * kc + p * nr;
                 System.arraycopy(row, from, dst, to, cols);
                 if (cols < nr) Arrays.fill(dst, to + cols, to + nr, 0f);
             }

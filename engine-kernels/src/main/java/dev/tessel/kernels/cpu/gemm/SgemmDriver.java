@@ -9,24 +9,30 @@ import java.lang.foreign.MemorySegment;
  * BLIS-style blocked SGEMM: C += A·B with float accumulation, A and B any strided F32/F16/BF16
  * matrices, C float32 with unit column stride.
  *
- * <p>Loop order jc (NC columns), pc (KC depth), ic (MC rows), jr (NR strip), ir (MR strip): one
- * packed B panel (KC x NC, L3-resident) is shared by all threads, each thread packs its own A
+ * <p>Loop order jc (NC columns), pc (KC depth), ic (MC rows), jr (NR strip), ir (MR strip): the
+ * packed B panels (KC x NC each, L3-resident; a group of them packed together) are shared by all threads, each thread packs its own A
  * block (MC x KC, L2-resident) for its share of the rows, and each micro-kernel call streams one
  * KC x NR B strip (L1-resident). Threads split M (or N when M has too few strips), so no two
  * threads ever write the same C element and no locking is needed. Products under
- * {@link #SMALL_FLOPS} multiply-adds skip packing.
+ * {@link #SMALL_FLOPS} multiply-adds skip packing, and so do one-row and one-column products
+ * ({@link VectorTimesMatrix}), where packing would copy a whole matrix to use a sliver of each tile.
  */
 public final class SgemmDriver {
     static final int MC = 144, KC = 256, NC = 4080;
     /** Below this many multiply-adds (m*n*k), packing costs more than it saves. */
     static final long SMALL_FLOPS = 32_768;
+    /**
+     * Floats of packed B (4 MB, an eighth of the L3) packed per fork-join: several KC panels at once
+     * instead of one, because every fork-join wakes parked workers, and on a busy machine a woken
+     * worker can wait a scheduler slice while its partner idles at the join.
+     */
+    static final long PACKED_B_BUDGET = 1L << 20;
 
     private static final ThreadLocal<WorkerBuffers> BUFFERS = ThreadLocal.withInitial(WorkerBuffers::new);
 
     /** Per-thread scratch: the packed A block and a C tile for edge strips narrower than 6x16. */
     private static final class WorkerBuffers {
         final float[] packedA = new float[MC * KC];
-        final float[] sink = new float[1];
         final MemorySegment edgeTile = Arena.ofAuto().allocate((long) MicroKernel.MR * MicroKernel.NR * 4, 64);
     }
 
@@ -43,36 +49,60 @@ public final class SgemmDriver {
             unpacked(m, n, k, a, b, c, cOffset, cRowStride);
             return;
         }
-        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         int threads = Math.max(1, Math.min(maxThreads, CpuThreads.threads()));
+        if (m == 1 && VectorTimesMatrix.applies(b)) {
+            VectorTimesMatrix.multiplyAdd(row(a, k), b, n, c, cOffset, 1, threads);
+            return;
+        }
+        if (n == 1 && VectorTimesMatrix.applies(a)) {
+            // C^T (1 x m) = b^T (1 x k) · A^T (k x m): the same row product with A's strides swapped.
+            Operand aTransposed = new Operand(a.segment(), a.dtype(), a.offset(), a.colStride(), a.rowStride());
+            VectorTimesMatrix.multiplyAdd(column(b, k), aTransposed, m, c, cOffset, cRowStride, threads);
+            return;
+        }
+        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         int mStrips = (m + mr - 1) / mr;
         boolean splitRows = mStrips >= 2 * threads || mStrips * mr >= MC * threads;
-        float[] packedB = new float[Math.min(KC, k) * roundUp(Math.min(NC, n), nr)];
+        int widest = roundUp(Math.min(NC, n), nr);
+        int panelsPerGroup = (int) Math.max(1, Math.min((k + KC - 1) / KC, PACKED_B_BUDGET / ((long) KC * widest)));
+        int groupDepth = panelsPerGroup * KC;
+        float[] packedB = new float[Math.min(k, groupDepth) * widest];
         for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
-            int nStrips = (nc + nr - 1) / nr;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                int j0 = jc, p0 = pc;
-                CpuThreads.parallelFor(nStrips, 16, threads, (from, to) -> Packing.packB(b, p0, kc, j0, nc, from, to, packedB));
+            int nc = Math.min(NC, n - jc), j0 = jc;
+            int nStrips = (nc + nr - 1) / nr, panelStride = nStrips * nr;
+            for (int g0 = 0; g0 < k; g0 += groupDepth) {
+                // One fork-join packs every KC panel of the group, one more computes them all.
+                int first = g0, end = Math.min(k, g0 + groupDepth);
+                CpuThreads.parallelFor(nStrips, 16, threads, (from, to) -> {
+                    for (int pc = first; pc < end; pc += KC) {
+                        Packing.packB(b, pc, Math.min(KC, end - pc), j0, nc, from, to, packedB, (pc - first) * panelStride);
+                    }
+                });
                 if (splitRows) {
                     CpuThreads.parallelFor(mStrips, 1, threads, (from, to) -> {
                         WorkerBuffers buffers = BUFFERS.get();
                         int rowEnd = Math.min(m, to * mr);
-                        for (int ic = from * mr; ic < rowEnd; ic += MC) {
-                            int mc = Math.min(MC, rowEnd - ic);
-                            Packing.packA(a, ic, mc, p0, kc, buffers.packedA);
-                            macroKernel(buffers, mc, kc, nc, 0, nStrips, buffers.packedA, packedB, c, cOffset + ic * cRowStride + j0, cRowStride);
+                        for (int pc = first; pc < end; pc += KC) {
+                            int kc = Math.min(KC, end - pc);
+                            for (int ic = from * mr; ic < rowEnd; ic += MC) {
+                                int mc = Math.min(MC, rowEnd - ic);
+                                Packing.packA(a, ic, mc, pc, kc, buffers.packedA);
+                                macroKernel(buffers, mc, kc, nc, 0, nStrips, buffers.packedA, packedB, (pc - first) * panelStride,
+                                        c, cOffset + ic * cRowStride + j0, cRowStride);
+                            }
                         }
                     });
                 } else {
                     float[] packedA = BUFFERS.get().packedA;
-                    for (int ic = 0; ic < m; ic += MC) {
-                        int mc = Math.min(MC, m - ic);
-                        long cBlock = cOffset + ic * cRowStride + j0;
-                        Packing.packA(a, ic, mc, p0, kc, packedA);
-                        CpuThreads.parallelFor(nStrips, 1, threads,
-                                (from, to) -> macroKernel(BUFFERS.get(), mc, kc, nc, from, to, packedA, packedB, c, cBlock, cRowStride));
+                    for (int pc = first; pc < end; pc += KC) {
+                        int kc = Math.min(KC, end - pc), panel = (pc - first) * panelStride;
+                        for (int ic = 0; ic < m; ic += MC) {
+                            int mc = Math.min(MC, m - ic);
+                            long cBlock = cOffset + ic * cRowStride + j0;
+                            Packing.packA(a, ic, mc, pc, kc, packedA);
+                            CpuThreads.parallelFor(nStrips, 1, threads,
+                                    (from, to) -> macroKernel(BUFFERS.get(), mc, kc, nc, from, to, packedA, packedB, panel, c, cBlock, cRowStride));
+                        }
                     }
                 }
             }
@@ -81,7 +111,7 @@ public final class SgemmDriver {
 
     /** Runs the micro-kernel over B strips [stripFrom, stripTo) and every A strip of one packed block. */
     private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedA,
-                                    float[] packedB, MemorySegment c, long cBlock, long cRowStride) {
+                                    float[] packedB, int bPanel, MemorySegment c, long cBlock, long cRowStride) {
         final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         long rowBytes = cRowStride * 4;
         for (int t = stripFrom; t < stripTo; t++) {
@@ -90,21 +120,21 @@ public final class SgemmDriver {
                 int rows = Math.min(mr, mc - s * mr);
                 long cAt = (cBlock + (long) s * mr * cRowStride + (long) t * nr) * 4;
                 if (rows == mr && cols == nr) {
-                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes, buffers.sink);
+                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, c, cAt, rowBytes);
                 } else {
-                    edgeTile(buffers.edgeTile, buffers.sink, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, c, cAt, rowBytes);
                 }
             }
         }
     }
 
     /** A partial tile: copy the valid part of C into a full 6x16 scratch tile, run the kernel, copy it back. */
-    private static void edgeTile(MemorySegment tile, float[] sink, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
+    private static void edgeTile(MemorySegment tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
                                  MemorySegment c, long cAt, long rowBytes) {
         final int tileRowBytes = MicroKernel.NR * 4;
         tile.fill((byte) 0);
         for (int r = 0; r < rows; r++) MemorySegment.copy(c, cAt + r * rowBytes, tile, (long) r * tileRowBytes, cols * 4L);
-        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes, sink);
+        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes);
         for (int r = 0; r < rows; r++) MemorySegment.copy(tile, (long) r * tileRowBytes, c, cAt + r * rowBytes, cols * 4L);
     }
 
@@ -118,6 +148,18 @@ public final class SgemmDriver {
                 c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + sum);
             }
         }
+    }
+
+    private static float[] row(Operand x, int length) {
+        float[] v = new float[length];
+        x.readLine(x.index(0, 0), x.colStride(), length, v, 0, 1);
+        return v;
+    }
+
+    private static float[] column(Operand x, int length) {
+        float[] v = new float[length];
+        x.readLine(x.index(0, 0), x.rowStride(), length, v, 0, 1);
+        return v;
     }
 
     private static int roundUp(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
