@@ -11,6 +11,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 /**
  * Convolution and resampling of the Cpu backend. conv2d is a GEMM per image: a 1x1 kernel
@@ -125,10 +127,10 @@ final class CpuConv {
         MemorySegment xs = x.segment(), ws = weight.segment(), ys = y.segment();
         long xOff = x.offset(), wOff = weight.offset(), yOff = y.offset();
         boolean accumulate = bias != null;
-        forTasks(batch * tiles, (from, to) -> {
+        forTasks(batch * tiles, nextTask -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
-                for (int task = from; task < to; task++) {
+                for (int task = nextTask.getAsInt(); task >= 0; task = nextTask.getAsInt()) {
                     int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, p1 = Math.min(hw, p0 + TILE_PIXELS);
                     long image = xOff + (long) b * cin * hw, out = yOff + (long) b * cout * hw + p0;
                     if (bias != null) {
@@ -161,12 +163,12 @@ final class CpuConv {
         MemorySegment xs = x.segment(), gs = gradOut.segment();
         long xOff = x.offset(), gOff = gradOut.offset();
         ConcurrentLinkedQueue<Tensor> partials = new ConcurrentLinkedQueue<>();
-        forTasks(batch * tiles, (from, to) -> {
+        forTasks(batch * tiles, nextTask -> {
             Tensor partial = Tensor.zeros(DType.F32, cout, depth);
             MemorySegment ps = partial.segment();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
-                for (int task = from; task < to; task++) {
+                for (int task = nextTask.getAsInt(); task >= 0; task = nextTask.getAsInt()) {
                     int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, n = Math.min(hw, p0 + TILE_PIXELS) - p0;
                     long image = xOff + (long) b * cin * hw, grad = gOff + (long) b * cout * hw + p0;
                     if (k == 1) {
@@ -195,14 +197,28 @@ final class CpuConv {
 
     // ---------------------------------------------------------------- helpers
 
+    /** A worker that keeps taking task numbers until the supplier returns -1. */
+    @FunctionalInterface
+    private interface TaskWorker { void run(IntSupplier nextTask); }
+
     /**
-     * Runs (image, tile) tasks one per thread when they divide evenly or are plenty; otherwise on
-     * this thread in order, so that each GEMM spreads over the pool itself (a batch-1 image).
+     * Runs (image, tile) tasks 0..tasks-1. With at least two tasks per thread (or an even split),
+     * one worker per thread takes the next free task, so a thread slowed by a busy core does less
+     * of the work instead of holding up the step. Otherwise the tasks run on this thread in order
+     * and each GEMM spreads over the pool itself (a batch-1 image).
      */
-    private static void forTasks(int tasks, CpuThreads.RangeBody body) {
+    private static void forTasks(int tasks, TaskWorker worker) {
         int threads = CpuThreads.threads();
-        if (tasks % threads == 0 || tasks >= 4 * threads) CpuThreads.parallelFor(tasks, 1, body);
-        else body.run(0, tasks);
+        AtomicInteger next = new AtomicInteger();
+        IntSupplier nextTask = () -> {
+            int t = next.getAndIncrement();
+            return t < tasks ? t : -1;
+        };
+        if (threads > 1 && (tasks % threads == 0 || tasks >= 2 * threads)) {
+            CpuThreads.parallelFor(threads, 1, (from, to) -> worker.run(nextTask));
+        } else {
+            worker.run(nextTask);
+        }
     }
 
     /** [Cout,Cin,k,k] -> [Cin,Cout,k,k] with each k x k kernel rotated by 180 degrees. */
