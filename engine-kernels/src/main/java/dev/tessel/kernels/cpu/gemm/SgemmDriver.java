@@ -26,6 +26,7 @@ public final class SgemmDriver {
     /** Per-thread scratch: the packed A block and a C tile for edge strips narrower than 6x16. */
     private static final class WorkerBuffers {
         final float[] packedA = new float[MC * KC];
+        final float[] sink = new float[1];
         final MemorySegment edgeTile = Arena.ofAuto().allocate((long) MicroKernel.MR * MicroKernel.NR * 4, 64);
     }
 
@@ -61,7 +62,7 @@ public final class SgemmDriver {
                         for (int ic = from * mr; ic < rowEnd; ic += MC) {
                             int mc = Math.min(MC, rowEnd - ic);
                             Packing.packA(a, ic, mc, p0, kc, buffers.packedA);
-                            macroKernel(buffers, mc, kc, nc, 0, nStrips, packedB, c, cOffset + ic * cRowStride + j0, cRowStride);
+                            macroKernel(buffers, mc, kc, nc, 0, nStrips, buffers.packedA, packedB, c, cOffset + ic * cRowStride + j0, cRowStride);
                         }
                     });
                 } else {
@@ -78,11 +79,6 @@ public final class SgemmDriver {
         }
     }
 
-    private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedB,
-                                    MemorySegment c, long cBlock, long cRowStride) {
-        macroKernel(buffers, mc, kc, nc, stripFrom, stripTo, buffers.packedA, packedB, c, cBlock, cRowStride);
-    }
-
     /** Runs the micro-kernel over B strips [stripFrom, stripTo) and every A strip of one packed block. */
     private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedA,
                                     float[] packedB, MemorySegment c, long cBlock, long cRowStride) {
@@ -94,21 +90,21 @@ public final class SgemmDriver {
                 int rows = Math.min(mr, mc - s * mr);
                 long cAt = (cBlock + (long) s * mr * cRowStride + (long) t * nr) * 4;
                 if (rows == mr && cols == nr) {
-                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes, buffers.sink);
                 } else {
-                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                    edgeTile(buffers.edgeTile, buffers.sink, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
                 }
             }
         }
     }
 
     /** A partial tile: copy the valid part of C into a full 6x16 scratch tile, run the kernel, copy it back. */
-    private static void edgeTile(MemorySegment tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
+    private static void edgeTile(MemorySegment tile, float[] sink, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
                                  MemorySegment c, long cAt, long rowBytes) {
         final int tileRowBytes = MicroKernel.NR * 4;
         tile.fill((byte) 0);
         for (int r = 0; r < rows; r++) MemorySegment.copy(c, cAt + r * rowBytes, tile, (long) r * tileRowBytes, cols * 4L);
-        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes);
+        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes, sink);
         for (int r = 0; r < rows; r++) MemorySegment.copy(tile, (long) r * tileRowBytes, c, cAt + r * rowBytes, cols * 4L);
     }
 
