@@ -15,11 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
- * Convolution and resampling of the Cpu backend. conv2d is a GEMM per image: a 1x1 kernel
- * multiplies weight [Cout,Cin] by the image [Cin,H*W] in place; a k x k kernel first expands a
- * tile of output pixels with {@link Im2col} into col [Cin*k*k, tile] and multiplies weight
- * [Cout,Cin*k*k] by it, through {@link CpuGemm#sgemm}. Work is split over (image, pixel tile)
- * pairs so that even batch 1 keeps every thread busy.
+ * Convolution and resampling of the Cpu backend. conv2d is a GEMM per (image, pixel tile), through
+ * {@link CpuGemm#sgemm}: a 1x1 kernel multiplies weight [Cout,Cin] by the image [Cin,H*W] where it
+ * lies; a k x k kernel expands the tile with {@link Im2col} one depth slab of col [Cin*k*k, tile]
+ * at a time and accumulates weight [Cout, slab] times it into the output. Tasks spread over the
+ * threads; when there are too few of them, each GEMM spreads over the threads instead.
  *
  * <p>Invariants: F32 is the fast path; F16/BF16 are widened to F32 and the result is rounded
  * back to the input dtype; F64 takes the plain {@link ConvF64} loops. The backward input pass is
