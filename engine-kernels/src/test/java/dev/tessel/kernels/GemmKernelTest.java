@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.function.UnaryOperator;
@@ -27,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class GemmKernelTest {
     private static final Backend CPU = Backends.cpu();
     private static final Backend REF = Backends.reference();
-    private static final DType[] FLOAT_TYPES = {DType.F64, DType.F32, DType.F16, DType.BF16};
 
     /** A test operand: random values in [-1, 1] and the same view applied to their magnitudes. */
     private record Operand(Tensor values, Tensor magnitudes) {}
@@ -70,8 +70,10 @@ class GemmKernelTest {
     @EnumSource(value = DType.class, names = {"F64", "F32", "F16", "BF16"})
     void everyTransposeAndOddShape(DType dtype) {
         // {M, K, N}: trivial, odd, just above the unpacked cut-off, M across MC=144 and K across KC=256,
-        // N across NC=4080, and sizes that leave partial 6-row and 16-column edge tiles.
-        int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {33, 17, 65}, {6, 16, 400}, {150, 300, 21}, {5, 9, 4100}, {13, 260, 47}};
+        // N across NC=4080, sizes that leave partial 6-row and 16-column edge tiles, and one-row /
+        // one-column products (the unpacked vector path) with odd lengths.
+        int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {33, 17, 65}, {6, 16, 400}, {150, 300, 21}, {5, 9, 4100}, {13, 260, 47},
+                {1, 333, 1029}, {1029, 333, 1}};
         long seed = 1;
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];
@@ -152,6 +154,26 @@ class GemmKernelTest {
     }
 
     @Test
+    void sgemmWorksOnHeapSegments() {
+        // Callers may hand in float[]-backed segments (e.g. an im2col scratch array) instead of tensor storage.
+        int m = 40, n = 50, k = 30;
+        Operand a = random(DType.F32, 51, m, k), b = random(DType.F32, 52, k, n);
+        float[] c = new float[m * n];
+        CpuGemm.sgemm(m, n, k, MemorySegment.ofArray(a.values().toFloatArray()), 0, k, 1,
+                MemorySegment.ofArray(b.values().toFloatArray()), 0, n, 1, MemorySegment.ofArray(c), 0, n, false);
+        assertClose(REF.matmul(a.values(), b.values(), false, false), Tensor.of(c, m, n),
+                REF.matmul(a.magnitudes(), b.magnitudes(), false, false), (k + 2) * 0x1p-24, "sgemm on heap segments");
+    }
+
+    @Test
+    void sgemmRejectsOperandsOutsideTheirSegments() {
+        Tensor small = Tensor.zeros(DType.F32, 4, 4);
+        var e = assertThrows(IllegalArgumentException.class, () -> CpuGemm.sgemm(4, 4, 5, small.segment(), 0, 4, 1,
+                small.segment(), 0, 4, 1, small.segment(), 0, 4, false));
+        assertTrue(e.getMessage().startsWith("sgemm: A (4 x 5"), e.getMessage());
+    }
+
+    @Test
     void badShapesNameTheOpAndBothShapes() {
         for (Backend backend : new Backend[] {CPU, REF}) {
             Tensor a = Tensor.zeros(DType.F32, 2, 3, 4);
@@ -171,9 +193,8 @@ class GemmKernelTest {
     }
 
     @Test
-    void everyFloatTypeIsCovered() {
-        assertEquals(4, FLOAT_TYPES.length);
-        for (DType d : FLOAT_TYPES) {
+    void resultIsF64ForF64InputsElseF32() {
+        for (DType d : new DType[] {DType.F64, DType.F32, DType.F16, DType.BF16}) {
             Tensor out = CPU.matmul(random(d, 41, 2, 3).values(), random(d, 42, 3, 2).values(), false, false);
             assertEquals(d == DType.F64 ? DType.F64 : DType.F32, out.dtype(), d + " result dtype");
         }

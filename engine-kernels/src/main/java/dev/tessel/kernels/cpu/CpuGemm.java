@@ -99,11 +99,26 @@ public final class CpuGemm {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
         }
+        checkSpan("A", m, k, a, aOffset, aRowStride, aColStride);
+        checkSpan("B", k, n, b, bOffset, bRowStride, bColStride);
+        checkSpan("C", m, n, c, cOffset, cRowStride, 1);
         if (!accumulate) {
             for (int i = 0; i < m; i++) c.asSlice((cOffset + i * cRowStride) * 4, n * 4L).fill((byte) 0);
         }
         SgemmDriver.multiplyAdd(m, n, k, Operand.f32(a, aOffset, aRowStride, aColStride), Operand.f32(b, bOffset, bRowStride, bColStride),
                 c, cOffset, cRowStride, threads());
+    }
+
+    /** Fails fast (rather than deep inside a packing loop) when a strided float matrix leaves its segment. */
+    private static void checkSpan(String name, int rows, int cols, MemorySegment segment, long offset, long rowStride, long colStride) {
+        if (rows == 0 || cols == 0) return;
+        long low = offset + Math.min(0, (rows - 1) * rowStride) + Math.min(0, (cols - 1) * colStride);
+        long high = offset + Math.max(0, (rows - 1) * rowStride) + Math.max(0, (cols - 1) * colStride);
+        if (low < 0 || (high + 1) * 4 > segment.byteSize()) {
+            throw new IllegalArgumentException("sgemm: " + name + " (" + rows + " x " + cols + ", offset " + offset + ", strides "
+                    + rowStride + ", " + colStride + ") reaches elements [" + low + ", " + high + "] outside its segment of "
+                    + segment.byteSize() / 4 + " floats");
+        }
     }
 
     /** Storage index of element [.., 0, 0] of x at flat position {@code flat} of the broadcast batch shape. */

@@ -31,7 +31,7 @@ final class Packing {
             if (rows == mr && a.dtype() == DType.F32) {
                 copyFullStrip(a.segment(), a.index(i0 + s * mr, p0), a.rowStride(), a.colStride(), kc, dst, base);
             } else if (a.colStride() == 1) {
-                // 16-bit rows: convert each row in one unit-stride pass (vectorised), then interleave.
+                // Unit-stride rows (16-bit, or a partial F32 strip): convert each in one vectorisable pass, then interleave.
                 float[] row = new float[kc];
                 for (int r = 0; r < rows; r++) {
                     a.readLine(a.index(i0 + s * mr + r, p0), 1, kc, row, 0, 1);

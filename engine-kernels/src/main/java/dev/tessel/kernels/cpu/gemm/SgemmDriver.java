@@ -14,7 +14,8 @@ import java.lang.foreign.MemorySegment;
  * block (MC x KC, L2-resident) for its share of the rows, and each micro-kernel call streams one
  * KC x NR B strip (L1-resident). Threads split M (or N when M has too few strips), so no two
  * threads ever write the same C element and no locking is needed. Products under
- * {@link #SMALL_FLOPS} multiply-adds skip packing.
+ * {@link #SMALL_FLOPS} multiply-adds skip packing, and so do one-row and one-column products
+ * ({@link VectorTimesMatrix}), where packing would copy a whole matrix to use a sliver of each tile.
  */
 public final class SgemmDriver {
     static final int MC = 144, KC = 256, NC = 4080;
@@ -26,7 +27,6 @@ public final class SgemmDriver {
     /** Per-thread scratch: the packed A block and a C tile for edge strips narrower than 6x16. */
     private static final class WorkerBuffers {
         final float[] packedA = new float[MC * KC];
-        final float[] sink = new float[1];
         final MemorySegment edgeTile = Arena.ofAuto().allocate((long) MicroKernel.MR * MicroKernel.NR * 4, 64);
     }
 
@@ -43,8 +43,18 @@ public final class SgemmDriver {
             unpacked(m, n, k, a, b, c, cOffset, cRowStride);
             return;
         }
-        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         int threads = Math.max(1, Math.min(maxThreads, CpuThreads.threads()));
+        if (m == 1 && VectorTimesMatrix.applies(b)) {
+            VectorTimesMatrix.multiplyAdd(row(a, k), b, n, c, cOffset, 1, threads);
+            return;
+        }
+        if (n == 1 && VectorTimesMatrix.applies(a)) {
+            // C^T (1 x m) = b^T (1 x k) · A^T (k x m): the same row product with A's strides swapped.
+            Operand aTransposed = new Operand(a.segment(), a.dtype(), a.offset(), a.colStride(), a.rowStride());
+            VectorTimesMatrix.multiplyAdd(column(b, k), aTransposed, m, c, cOffset, cRowStride, threads);
+            return;
+        }
+        final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         int mStrips = (m + mr - 1) / mr;
         boolean splitRows = mStrips >= 2 * threads || mStrips * mr >= MC * threads;
         float[] packedB = new float[Math.min(KC, k) * roundUp(Math.min(NC, n), nr)];
@@ -90,21 +100,21 @@ public final class SgemmDriver {
                 int rows = Math.min(mr, mc - s * mr);
                 long cAt = (cBlock + (long) s * mr * cRowStride + (long) t * nr) * 4;
                 if (rows == mr && cols == nr) {
-                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes, buffers.sink);
+                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
                 } else {
-                    edgeTile(buffers.edgeTile, buffers.sink, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
+                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, t * nr * kc, c, cAt, rowBytes);
                 }
             }
         }
     }
 
     /** A partial tile: copy the valid part of C into a full 6x16 scratch tile, run the kernel, copy it back. */
-    private static void edgeTile(MemorySegment tile, float[] sink, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
+    private static void edgeTile(MemorySegment tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
                                  MemorySegment c, long cAt, long rowBytes) {
         final int tileRowBytes = MicroKernel.NR * 4;
         tile.fill((byte) 0);
         for (int r = 0; r < rows; r++) MemorySegment.copy(c, cAt + r * rowBytes, tile, (long) r * tileRowBytes, cols * 4L);
-        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes, sink);
+        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes);
         for (int r = 0; r < rows; r++) MemorySegment.copy(tile, (long) r * tileRowBytes, c, cAt + r * rowBytes, cols * 4L);
     }
 
@@ -118,6 +128,18 @@ public final class SgemmDriver {
                 c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + sum);
             }
         }
+    }
+
+    private static float[] row(Operand x, int length) {
+        float[] v = new float[length];
+        x.readLine(x.index(0, 0), x.colStride(), length, v, 0, 1);
+        return v;
+    }
+
+    private static float[] column(Operand x, int length) {
+        float[] v = new float[length];
+        x.readLine(x.index(0, 0), x.rowStride(), length, v, 0, 1);
+        return v;
     }
 
     private static int roundUp(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
