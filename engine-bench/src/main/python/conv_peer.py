@@ -112,7 +112,8 @@ def main():
                      ("openblas-openmp+PASSIVE", {"LD_LIBRARY_PATH": OPENBLAS_OPENMP, "OMP_WAIT_POLICY": "PASSIVE"})]
     threads = [int(t) for t in args.threads.split(",")]
     passes = args.passes.split(",")
-    base_env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "LD_LIBRARY_PATH")}
+    base_env = {k: v for k, v in os.environ.items()
+                if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "LD_LIBRARY_PATH", "OPENBLAS_NUM_THREADS")}
     loads = [load()]
     # results[(pass, threads)] = list over rounds of {"tessel": x, setting: y, ...}
     results = {(ps, t): [] for ps in passes for t in threads}
@@ -124,7 +125,8 @@ def main():
                     "--threads", str(t), "--pass", ps]
                 row["tessel"] = last_gflops(cmd, base_env)
                 for name, extra in settings:
-                    env = dict(base_env, **extra)
+                    # OpenBLAS sizes its own pool apart from torch.set_num_threads: hold it to T as well
+                    env = dict(base_env, OPENBLAS_NUM_THREADS=str(t), **extra)
                     cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", ps, "--threads-worker", str(t)] + shape
                     row[name] = last_gflops(cmd, env)
                 results[(ps, t)].append(row)

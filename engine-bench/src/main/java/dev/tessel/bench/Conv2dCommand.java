@@ -96,10 +96,11 @@ public final class Conv2dCommand {
 
         System.out.printf("conv2d %s: x [%d,%d,%d,%d], weight [%d,%d,%d,%d], float32, %d thread(s), %.3f GFLOP per step%n",
                 train ? "forward+backward" : "forward", batch, cin, h, w, cout, cin, kernel, kernel, threads, gflop);
-        // warm-up: until C2 has compiled the GEMM kernel at the real sizes (at least 2 s and 3 steps)
+        // warm-up: until C2 has compiled (and recompiled) the GEMM kernel at the real sizes: the
+        // first steps run boxed vectors at a few GFLOP/s, so count both time and steps
         long warmStart = System.nanoTime();
         int warmSteps = 0;
-        while (warmSteps < 3 || System.nanoTime() - warmStart < 2_000_000_000L) {
+        while (warmSteps < 5 || System.nanoTime() - warmStart < 4_000_000_000L) {
             step.run();
             warmSteps++;
         }

@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
  *        -jar engine-bench/target/benchmarks.jar ConvBench -p backend=cpu
  * </pre>
  * Napkin math for the headline shape (batch 8, 256->256, 3x3, 32x32): 2*8*256*256*9*1024 =
- * 9.66 GFLOP per forward; at ~60 GFLOP/s (2 cores, AVX2 FMA) that is ~160 ms. The reference
- * backend is a scalar double loop: only run it on the small shapes.
+ * 9.66 GFLOP per pass. One core peaks near 100 GFLOP/s (AVX2 FMA, see DESIGN.md 2d) and the GEMM
+ * reaches 60-70, so expect ~150 ms per pass on 1 thread and ~90 ms on 2. The reference backend
+ * is a scalar double loop: run it only on the small shapes (-p shape=2x64x64x3x16x24).
  *
  * <p>Invariant: inputs are seeded, built once per trial, and never written; every result is
  * consumed and closed so that off-heap memory does not pile up across invocations.

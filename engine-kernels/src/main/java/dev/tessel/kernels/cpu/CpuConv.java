@@ -11,13 +11,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 /**
- * Convolution and resampling of the Cpu backend. conv2d is a GEMM per image: a 1x1 kernel
- * multiplies weight [Cout,Cin] by the image [Cin,H*W] in place; a k x k kernel first expands a
- * tile of output pixels with {@link Im2col} into col [Cin*k*k, tile] and multiplies weight
- * [Cout,Cin*k*k] by it, through {@link CpuGemm#sgemm}. Work is split over (image, pixel tile)
- * pairs so that even batch 1 keeps every thread busy.
+ * Convolution and resampling of the Cpu backend. conv2d is a GEMM per (image, pixel tile), through
+ * {@link CpuGemm#sgemm}: a 1x1 kernel multiplies weight [Cout,Cin] by the image [Cin,H*W] where it
+ * lies; a k x k kernel expands the tile with {@link Im2col} one depth slab of col [Cin*k*k, tile]
+ * at a time and accumulates weight [Cout, slab] times it into the output. Tasks spread over the
+ * threads; when there are too few of them, each GEMM spreads over the threads instead.
  *
  * <p>Invariants: F32 is the fast path; F16/BF16 are widened to F32 and the result is rounded
  * back to the input dtype; F64 takes the plain {@link ConvF64} loops. The backward input pass is
@@ -125,10 +127,10 @@ final class CpuConv {
         MemorySegment xs = x.segment(), ws = weight.segment(), ys = y.segment();
         long xOff = x.offset(), wOff = weight.offset(), yOff = y.offset();
         boolean accumulate = bias != null;
-        forTasks(batch * tiles, (from, to) -> {
+        forTasks(batch * tiles, nextTask -> {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
-                for (int task = from; task < to; task++) {
+                for (int task = nextTask.getAsInt(); task >= 0; task = nextTask.getAsInt()) {
                     int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, p1 = Math.min(hw, p0 + TILE_PIXELS);
                     long image = xOff + (long) b * cin * hw, out = yOff + (long) b * cout * hw + p0;
                     if (bias != null) {
@@ -161,12 +163,12 @@ final class CpuConv {
         MemorySegment xs = x.segment(), gs = gradOut.segment();
         long xOff = x.offset(), gOff = gradOut.offset();
         ConcurrentLinkedQueue<Tensor> partials = new ConcurrentLinkedQueue<>();
-        forTasks(batch * tiles, (from, to) -> {
+        forTasks(batch * tiles, nextTask -> {
             Tensor partial = Tensor.zeros(DType.F32, cout, depth);
             MemorySegment ps = partial.segment();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
-                for (int task = from; task < to; task++) {
+                for (int task = nextTask.getAsInt(); task >= 0; task = nextTask.getAsInt()) {
                     int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, n = Math.min(hw, p0 + TILE_PIXELS) - p0;
                     long image = xOff + (long) b * cin * hw, grad = gOff + (long) b * cout * hw + p0;
                     if (k == 1) {
@@ -195,14 +197,28 @@ final class CpuConv {
 
     // ---------------------------------------------------------------- helpers
 
+    /** A worker that keeps taking task numbers until the supplier returns -1. */
+    @FunctionalInterface
+    private interface TaskWorker { void run(IntSupplier nextTask); }
+
     /**
-     * Runs (image, tile) tasks one per thread when they divide evenly or are plenty; otherwise on
-     * this thread in order, so that each GEMM spreads over the pool itself (a batch-1 image).
+     * Runs (image, tile) tasks 0..tasks-1. With at least two tasks per thread (or an even split),
+     * one worker per thread takes the next free task, so a thread slowed by a busy core does less
+     * of the work instead of holding up the step. Otherwise the tasks run on this thread in order
+     * and each GEMM spreads over the pool itself (a batch-1 image).
      */
-    private static void forTasks(int tasks, CpuThreads.RangeBody body) {
+    private static void forTasks(int tasks, TaskWorker worker) {
         int threads = CpuThreads.threads();
-        if (tasks % threads == 0 || tasks >= 4 * threads) CpuThreads.parallelFor(tasks, 1, body);
-        else body.run(0, tasks);
+        AtomicInteger next = new AtomicInteger();
+        IntSupplier nextTask = () -> {
+            int t = next.getAndIncrement();
+            return t < tasks ? t : -1;
+        };
+        if (threads > 1 && (tasks % threads == 0 || tasks >= 2 * threads)) {
+            CpuThreads.parallelFor(threads, 1, (from, to) -> worker.run(nextTask));
+        } else {
+            worker.run(nextTask);
+        }
     }
 
     /** [Cout,Cin,k,k] -> [Cin,Cout,k,k] with each k x k kernel rotated by 180 degrees. */

@@ -10,7 +10,8 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Invariant: col row q = (c*k + u)*k + v (the weight's own flattening of [C,k,k]); column t is
  * output pixel p0 + t in row-major (i, j) order, and col[q, t] = x[c, i+u-pad, j+v-pad] or 0
- * outside the image. Rows are written whole (padding zeros included): col needs no clearing.
+ * outside the image. A call may fill only a slab of rows [q0, q1), stored from row 0 of the
+ * buffer. Rows are written whole (padding zeros included): the buffer needs no clearing.
  */
 public final class Im2col {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
