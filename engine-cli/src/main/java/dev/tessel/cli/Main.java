@@ -5,7 +5,10 @@ import dev.tessel.cli.golden.GoldenCommand;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import dev.tessel.bench.Conv2dCommand;
+import dev.tessel.bench.GemmCommand;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -27,8 +30,11 @@ public final class Main {
     static List<Verb> verbs() {
         return List.of(
                 new DemoCommand(),
-                new GoldenCommand()
-                // bench: the lead adds it here as a SubcommandVerb over the engine-bench commands (gemm, conv2d)
+                new GoldenCommand(),
+                new SubcommandVerb("bench", "time a kernel (median GFLOP/s after warm-up)",
+                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run),
+                        List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
+                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2"))
         );
     }
 

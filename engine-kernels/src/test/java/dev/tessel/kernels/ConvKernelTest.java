@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ConvKernelTest {
     private static final Backend REF = new ReferenceBackend();
     private static final Backend CPU = new CpuBackend();
-    private static final Path GOLDEN = Path.of("/work/shared/golden");
+    private static final Path GOLDEN = Path.of("src/test/resources/golden");
 
     // ---------------------------------------------------------------- helpers
 

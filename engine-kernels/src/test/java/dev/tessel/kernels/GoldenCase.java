@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A golden case file (/work/shared/golden, FORMAT.md section 1) read through the engine's
+ * A golden case file (a copy of shared/golden in src/test/resources/golden, FORMAT.md section 1) read through the engine's
  * {@link Safetensors} reader, with its {@code attrs} metadata parsed (it is a JSON string inside
  * the header, so it is parsed a second time).
  *
@@ -31,7 +31,7 @@ final class GoldenCase {
     }
 
     static Path folder() {
-        return Path.of(System.getProperty("tessel.golden", "/work/shared/golden"));
+        return Path.of(System.getProperty("tessel.golden", "src/test/resources/golden"));
     }
 
     static boolean available(String file) { return Files.isRegularFile(folder().resolve(file)); }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * the two real files the project parses (GPT-2's encoder.json and the BPE golden cases).
  */
 class JsonTest {
-    private static final Path BPE = Path.of("/work/shared/golden/bpe");
+    private static final Path BPE = Path.of("src/test/resources/golden/bpe");
 
     @Test
     void mapsValuesToJavaTypesKeepingKeyOrder() {

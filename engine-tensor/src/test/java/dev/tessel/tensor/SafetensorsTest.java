@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * layout, a real golden file checked against index.json, and one test per kind of malformed file.
  */
 class SafetensorsTest {
-    private static final Path GOLDEN = Path.of("/work/shared/golden");
+    private static final Path GOLDEN = Path.of("src/test/resources/golden");
 
     @TempDir Path dir;
 
