@@ -1,5 +1,6 @@
 package dev.tessel.kernels.reference;
 
+import dev.tessel.kernels.MatmulShape;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Shape;
 import dev.tessel.tensor.Tensor;
@@ -17,29 +18,10 @@ final class ReferenceGemm {
     private ReferenceGemm() {}
 
     public static Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) {
-        String where = "matmul: shapes " + a.dtype() + a.shape() + (transposeA ? "^T" : "")
-                + " and " + b.dtype() + b.shape() + (transposeB ? "^T" : "");
-        if (a.dtype() != b.dtype() || !isMatmulDtype(a.dtype())) {
-            throw new IllegalArgumentException(where + ": dtypes must match and be F64, F32, F16 or BF16");
-        }
-        if (a.rank() < 2 || b.rank() < 2) throw new IllegalArgumentException(where + ": both operands need rank >= 2");
-        int m = transposeA ? a.dim(-1) : a.dim(-2);
-        int k = transposeA ? a.dim(-2) : a.dim(-1);
-        int kb = transposeB ? b.dim(-1) : b.dim(-2);
-        int n = transposeB ? b.dim(-2) : b.dim(-1);
-        if (k != kb) throw new IllegalArgumentException(where + ": inner dimensions " + k + " and " + kb + " differ");
-        Shape batchA = Shape.of(Arrays.copyOf(a.shape().toArray(), a.rank() - 2));
-        Shape batchB = Shape.of(Arrays.copyOf(b.shape().toArray(), b.rank() - 2));
-        Shape batch;
-        try {
-            batch = Shape.broadcast("matmul", batchA, batchB);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(where + ": batch axes " + batchA + " and " + batchB + " do not broadcast");
-        }
-
-        int[] outDims = Arrays.copyOf(batch.toArray(), batch.rank() + 2);
-        outDims[batch.rank()] = m;
-        outDims[batch.rank() + 1] = n;
+        MatmulShape geometry = MatmulShape.of(a, b, transposeA, transposeB);
+        int m = geometry.m(), k = geometry.k(), n = geometry.n();
+        Shape batch = geometry.batch();
+        int[] outDims = geometry.outDims();
         Tensor out = Tensor.zeros(a.dtype() == DType.F64 ? DType.F64 : DType.F32, outDims);
 
         // Element (i, p) of operand a sits at aBase + i*aRow + p*aCol; likewise b (p, j).
@@ -68,10 +50,6 @@ final class ReferenceGemm {
             }
         }
         return out;
-    }
-
-    private static boolean isMatmulDtype(DType d) {
-        return d == DType.F64 || d == DType.F32 || d == DType.F16 || d == DType.BF16;
     }
 
     /** Storage index of element [.., 0, 0] of operand x for the broadcast batch position {@code index}. */
