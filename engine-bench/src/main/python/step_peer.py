@@ -10,8 +10,9 @@ setting alternate within each round; the ratio is the median over rounds of
 tessel_ms / best_torch_ms in the same round (below 1 = tessel faster).
 
 Invariant: every number comes from a child process whose last line is 'ms: <median ms per
-step>' measured the same way on both sides: R windows of S whole steps (zero grads, forward,
-backward, AdamW lr 1e-3), median of the per-step means.
+step>' measured the same way on both sides: a warm-up of at least W seconds and 1000 steps, then
+R windows of S whole steps (zero grads, forward, backward, AdamW lr 1e-3), median of the
+per-step means.
 """
 import argparse
 import os
@@ -38,7 +39,7 @@ def torch_worker(args, build):
         opt.step()
 
     start, steps = time.perf_counter(), 0
-    while steps < 100 or time.perf_counter() - start < args.warmup_seconds:
+    while steps < 1000 or time.perf_counter() - start < args.warmup_seconds:
         step()
         steps += 1
     per_step = []
@@ -70,7 +71,7 @@ def main(model_name, description, build, script):
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--reps", type=int, default=9)
     p.add_argument("--window", type=int, default=50)
-    p.add_argument("--warmup-seconds", type=int, default=4)
+    p.add_argument("--warmup-seconds", type=int, default=8)
     p.add_argument("--jar", default="engine-bench/target/benchmarks.jar")
     p.add_argument("--java", default=os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"))
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)

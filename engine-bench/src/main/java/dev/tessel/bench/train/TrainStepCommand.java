@@ -18,6 +18,9 @@ import java.util.function.Supplier;
 
 /** The two training-step benchmarks of issue 3's tape-overhead target. */
 public final class TrainStepCommand {
+    /** Steps before timing starts whatever the clock says: C2 needs this many calls of each kernel. */
+    static final int WARMUP_STEPS = 1000;
+
     private final String name;
     private final String usage;
 
@@ -26,9 +29,10 @@ public final class TrainStepCommand {
         this.usage = """
                 usage: bench %s [--threads T] [--reps R] [--window S] [--warmup-seconds W]
                   Times training steps (zero grads, forward, backward, AdamW lr 1e-3) of %s
-                  on the Cpu backend, float32. Each of R >= 5 repetitions averages S steps after W
-                  seconds of warm-up; the last line is 'ms: <median ms per step>'.
-                  defaults: --threads <cores> --reps 9 --window 50 --warmup-seconds 4"""
+                  on the Cpu backend, float32. Each of R >= 5 repetitions averages S steps after a
+                  warm-up of at least W seconds and 1000 steps (C2 compiles the hot kernels late on
+                  a loaded machine); the last line is 'ms: <median ms per step>'.
+                  defaults: --threads <cores> --reps 9 --window 50 --warmup-seconds 8"""
                 .formatted(name, shapes);
     }
 
@@ -62,7 +66,7 @@ public final class TrainStepCommand {
 
     private int run(String[] args, Supplier<StepModel> build) {
         int threads = Runtime.getRuntime().availableProcessors(), reps = 9, window = 50;
-        double warmupSeconds = 4;
+        double warmupSeconds = 8;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -103,7 +107,7 @@ public final class TrainStepCommand {
         try (var cpu = Autograd.backend(Backends.cpu())) {
             long warmStart = System.nanoTime();
             int warmSteps = 0;
-            while (warmSteps < 100 || System.nanoTime() - warmStart < warmupSeconds * 1e9) {
+            while (warmSteps < WARMUP_STEPS || System.nanoTime() - warmStart < warmupSeconds * 1e9) {
                 step.run();
                 warmSteps++;
             }
