@@ -11,7 +11,8 @@ import dev.tessel.tensor.Tensor;
  * inputs are never modified; the result is a newly allocated contiguous tensor the caller owns.
  * Float ops accept F64, F32, F16 and BF16: F64 is computed in double (that is what gradcheck
  * uses), the others in float, and the result has the input dtype unless stated. A shape or dtype
- * mismatch throws IllegalArgumentException naming the op and both shapes/dtypes.
+ * mismatch throws IllegalArgumentException naming the op and both shapes/dtypes. The one exception to
+ * "inputs are never modified" is {@link #adamwStep}, an optimizer update that works in place.
  */
 public interface Backend {
     String name();
@@ -123,4 +124,20 @@ public interface Backend {
 
     /** {dL/dmu, dL/dlnB} of sum(nll * gradOut); gradOut broadcasts to x's shape ([1] for the summed NLL). */
     Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut);
+
+    // ------------------------------------------------------------ mixed-precision training (DALL·E section 2.4)
+
+    /**
+     * Filtered unscale of a scaled gradient: x·(1/scale) in x's dtype (F64 in double, else in
+     * float with 1/scale rounded to float); every element whose result is not finite in that dtype
+     * (Inf, NaN, overflow) becomes 0 and is counted. scale must be finite and > 0.
+     */
+    Unscaled unscaleFilter(Tensor x, double scale);
+
+    /**
+     * One fused AdamW update, in place on param and both moments (see {@link AdamWStep} for the
+     * formula, the accepted moment formats and the checks). Returns the number of elements left
+     * untouched because their gradient was not finite (0 on a healthy step).
+     */
+    long adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep hyper);
 }
