@@ -35,9 +35,9 @@ typedef long i64;
 #define BARRIER barrier(CLK_LOCAL_MEM_FENCE)
 /* No cl_khr_fp16 on PoCL: half values only pass through vload_half / vstore_half_rte. */
 #define LOAD_HALF(p, i) vload_half((i), (__global const half *) (p))
-#define STORE_HALF(p, i, v) vstore_half_rte((v), (i), (__global half *) (p))
+#define STORE_HALF(p, i, v) tessel_store_half((p), (i), (v))
 #define LOAD_HALF_LOCAL(p, i) vload_half((i), (__local const half *) (p))
-#define STORE_HALF_LOCAL(p, i, v) vstore_half_rte((v), (i), (__local half *) (p))
+#define STORE_HALF_LOCAL(p, i, v) tessel_store_half_local((p), (i), (v))
 #define UMULHI(a, b) mul_hi((uint) (a), (uint) (b))
 #define AS_FLOAT(x) as_float(x)
 #define AS_UINT(x) as_uint(x)
@@ -77,7 +77,7 @@ DEVICE float tessel_half_to_float(u16 h) {
     return f;
 }
 
-DEVICE u16 tessel_float_to_half(float f) {
+DEVICE u16 tessel_float_to_half_cvt(float f) {
     u16 h;
     asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
     return h;
@@ -105,6 +105,29 @@ DEVICE u16 tessel_float_to_half(float f) {
 /* ------------------------------------------------------------------ common helpers */
 
 #define TESSEL_INFINITY AS_FLOAT(0x7f800000u)
+
+/* The F16 NaN that Java's Float.floatToFloat16 makes of the float bits b (sign and payload bits
+ * kept): the device conversions produce other NaNs, and stored results must be bit-identical to
+ * the host backends'. */
+DEVICE u16 tessel_half_nan(u32 b) {
+    return (u16) (((b >> 16) & 0x8000u) | 0x7c00u | ((b & 0x7fe000u) >> 13) | ((b & 0x1ff0u) >> 4) | (b & 0xfu));
+}
+
+#ifdef __OPENCL_VERSION__
+DEVICE void tessel_store_half(__global u16 *p, i64 i, float v) {
+    if (v != v) p[i] = tessel_half_nan(as_uint(v));
+    else vstore_half_rte(v, (size_t) i, (__global half *) p);
+}
+DEVICE void tessel_store_half_local(__local u16 *p, int i, float v) {
+    if (v != v) p[i] = tessel_half_nan(as_uint(v));
+    else vstore_half_rte(v, (size_t) i, (__local half *) p);
+}
+#else
+/* Round to nearest even; NaN as Java makes it. */
+DEVICE u16 tessel_float_to_half(float f) {
+    return f != f ? tessel_half_nan(__float_as_uint(f)) : tessel_float_to_half_cvt(f);
+}
+#endif
 
 /* A float is finite iff its exponent field is not all ones (no isfinite: NVRTC has no math.h). */
 DEVICE int tessel_is_finite(float x) { return (AS_UINT(x) & 0x7f800000u) != 0x7f800000u; }

@@ -41,5 +41,11 @@ public interface DeviceApi extends AutoCloseable {
     /** Enqueues one launch; arguments in the kernel's declared order. */
     void launch(KernelHandle kernel, Launch geometry, KernelArgs args);
 
+    /** The vendor GEMM (GEMM variant 0), or null where there is none (OpenCL). */
+    default VendorGemm vendorGemm() { return null; }
+
+    /** Whether tensor-core kernels (CUDA sm_80+, GEMM variant 3) can run here. */
+    default boolean tensorCores() { return false; }
+
     @Override void close();
 }
