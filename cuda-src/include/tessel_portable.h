@@ -17,6 +17,8 @@ typedef unsigned short u16;
 
 #ifdef __OPENCL_VERSION__
 /* ------------------------------------------------------------------ OpenCL C 1.2 */
+/* a*b+c stays two roundings unless a kernel writes FMAF, as in Java (CUDA: NVRTC --fmad=false). */
+#pragma OPENCL FP_CONTRACT OFF
 typedef long i64;
 #define KERNEL __kernel
 #define DEVICE static inline
@@ -51,6 +53,7 @@ typedef long i64;
 #define FMAXF(a, b) fmax((a), (b))
 #define FMINF(a, b) fmin((a), (b))
 #define FMAF(a, b, c) fma((a), (b), (c))
+#define RINTF(x) rint(x)
 
 #else
 /* ------------------------------------------------------------------ CUDA (nvcc, NVRTC) */
@@ -100,6 +103,7 @@ DEVICE u16 tessel_float_to_half_cvt(float f) {
 #define FMAXF(a, b) fmaxf((a), (b))
 #define FMINF(a, b) fminf((a), (b))
 #define FMAF(a, b, c) fmaf((a), (b), (c))
+#define RINTF(x) rintf(x)
 #endif
 
 /* ------------------------------------------------------------------ common helpers */

@@ -95,4 +95,9 @@ class OpenClKernelTest {
     void unscaleFilterMatchesReference() {
         TrainingOpsCheck.checkUnscaleFilter(cl, KernelTestSupport.FLOATS);
     }
+
+    @Test
+    void adamWMatchesReference() {
+        TrainingOpsCheck.checkAdamW(cl, TrainingOpsCheck.ADAM_CASES);
+    }
 }

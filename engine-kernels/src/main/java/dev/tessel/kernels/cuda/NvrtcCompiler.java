@@ -43,6 +43,9 @@ final class NvrtcCompiler {
         List<String> options = new ArrayList<>();
         options.add("--gpu-architecture=compute_" + computeCapability);
         options.add("--std=c++17");
+        // No implicit a*b+c contraction, as in Java and in OpenCL (FP_CONTRACT OFF in the header):
+        // kernels that want a fused multiply-add write FMAF.
+        options.add("--fmad=false");
         options.addAll(source.defineOptions());
         return options;
     }

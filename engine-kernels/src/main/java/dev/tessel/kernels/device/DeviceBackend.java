@@ -10,7 +10,7 @@ import dev.tessel.tensor.Tensor;
  * one place that says which ops run where.
  *
  * <p>On the device (F32, F16, BF16; F64 always goes to the host, it is gradcheck work):
- * cast between float dtypes, matmul, unscaleFilter.
+ * cast between float dtypes, matmul, unscaleFilter, adamwStep (F32 parameters).
  * Everything else is delegated to the host backend: same results, host speed. Tensors live on
  * the host (Tensor storage is off-heap host memory), so each device op uploads its inputs and
  * downloads its result; the device pays off for compute-bound ops (GEMM), not for elementwise
@@ -56,9 +56,14 @@ public class DeviceBackend implements Backend {
         return device(x) ? DeviceTraining.unscaleFilter(api, x, scale) : host.unscaleFilter(x, scale);
     }
 
+    @Override public long adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep hyper) {
+        return param.dtype() == DType.F32 && device(grad)
+                ? DeviceTraining.adamwStep(api, param, grad, expAvg, expAvgSq, hyper)
+                : host.adamwStep(param, grad, expAvg, expAvgSq, hyper);
+    }
+
     // ------------------------------------------------------------ delegated to the host
 
-    @Override public long adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep hyper) { return host.adamwStep(param, grad, expAvg, expAvgSq, hyper); }
     @Override public Tensor unary(UnaryOp op, Tensor x) { return host.unary(op, x); }
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { return host.binary(op, a, b); }
     @Override public Tensor where(Tensor condition, Tensor a, Tensor b) { return host.where(condition, a, b); }

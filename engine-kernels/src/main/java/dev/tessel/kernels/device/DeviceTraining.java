@@ -1,5 +1,6 @@
 package dev.tessel.kernels.device;
 
+import dev.tessel.kernels.AdamWStep;
 import dev.tessel.kernels.Unscaled;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
@@ -30,6 +31,29 @@ public final class DeviceTraining {
             }
             Tensor values = scope.download(out, d, x.shape().toArray());
             return new Unscaled(values, Integer.toUnsignedLong(scope.readInts(count, 1)[0]));
+        }
+    }
+
+    /** The fused AdamW step for an F32 parameter (F32/F16/BF16 gradient, F32 or 16-bit moments), in place. */
+    public static long adamwStep(DeviceApi api, Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep h) {
+        AdamWStep.check(param, grad, expAvg, expAvgSq);
+        if (param.dtype() != DType.F32) throw new IllegalArgumentException("device adamwStep: parameter " + param.dtype() + " must be F32");
+        int n = DeviceOps.elementCount("adamwStep", param);
+        if (n == 0) return 0;
+        try (DeviceScope scope = new DeviceScope(api)) {
+            DeviceBuffer p = scope.upload(param), g = scope.upload(grad), m = scope.upload(expAvg), v = scope.upload(expAvgSq);
+            DeviceBuffer skipped = scope.zeros(4);
+            ProgramSource program = ProgramSource.of("adamw.cu", "GRAD_DTYPE", DeviceDType.code(grad.dtype()),
+                    "MEAN16", expAvg.dtype() == DType.MEAN_1_6_9 ? 1 : 0, "VAR16", expAvgSq.dtype() == DType.VAR_0_6_10 ? 1 : 0, "BLOCK", BLOCK);
+            api.launch(api.kernel(program, "tessel_adamw"), Launch.linear(n, BLOCK), new KernelArgs()
+                    .buffer(p).buffer(g).buffer(m).buffer(v).buffer(skipped)
+                    .f32((float) h.decay()).f32((float) h.beta1()).f32((float) h.beta2())
+                    .f32((float) (1 - h.beta1())).f32((float) (1 - h.beta2()))
+                    .f32((float) h.bias2Sqrt()).f32((float) h.eps()).f32((float) -h.stepSize()).f32((float) h.varianceClip()).i32(n));
+            scope.downloadInto(p, param);
+            scope.downloadInto(m, expAvg);
+            scope.downloadInto(v, expAvgSq);
+            return Integer.toUnsignedLong(scope.readInts(skipped, 1)[0]);
         }
     }
 }

@@ -27,8 +27,9 @@ import org.jocl.cl_program;
 /**
  * DeviceApi over OpenCL 1.2 through JOCL: one context and one in-order queue on the first GPU of
  * the first platform that has one, else the first device found (PoCL's CPU device here).
- * Programs are built from {@link ProgramSource#openClText()} with {@code -cl-std=CL1.2} and the
- * source's -D options, and cached per ProgramSource; PoCL also caches binaries on disk in
+ * Programs are built from {@link ProgramSource#openClText()} with {@code -cl-std=CL1.2}, IEEE
+ * division and square root ({@code -cl-fp32-correctly-rounded-divide-sqrt}, as Java and CUDA's
+ * defaults) and the source's -D options, and cached per ProgramSource; PoCL also caches binaries on disk in
  * POCL_CACHE_DIR.
  *
  * <p>Invariant: every method is synchronized (cl_kernel arguments are shared state between
@@ -120,7 +121,7 @@ public final class OpenClApi implements DeviceApi {
         if (p != null) return p;
         String text = source.openClText();
         p = clCreateProgramWithSource(context, 1, new String[] {text}, new long[] {text.length()}, null);
-        String options = "-cl-std=CL1.2 " + String.join(" ", source.defineOptions());
+        String options = "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt " + String.join(" ", source.defineOptions());
         try {
             clBuildProgram(p, 1, new cl_device_id[] {device}, options, null, null);
         } catch (CLException e) {
