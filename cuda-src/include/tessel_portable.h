@@ -20,6 +20,7 @@ typedef unsigned short u16;
 /* a*b+c stays two roundings unless a kernel writes FMAF, as in Java (CUDA: NVRTC --fmad=false). */
 #pragma OPENCL FP_CONTRACT OFF
 typedef long i64;
+typedef ulong u64;
 #define KERNEL __kernel
 #define DEVICE static inline
 #define GLOBAL __global
@@ -58,6 +59,7 @@ typedef long i64;
 #else
 /* ------------------------------------------------------------------ CUDA (nvcc, NVRTC) */
 typedef long long i64;
+typedef unsigned long long u64;
 #define KERNEL extern "C" __global__
 #define DEVICE static __device__ __forceinline__
 #define GLOBAL

@@ -98,6 +98,34 @@ public interface Backend {
     /** dL/dlogits of gumbelSoftmax from its output y and dL/dy: y * (gradY - sum_axis(gradY * y)) / tau. */
     Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis);
 
+    /**
+     * gumbelSoftmax with the noise drawn from engine-tensor's Philox stream: the uniform at logical
+     * flat position k of logits is {@code Philox.uniform(seed, offset, k)} (a float, not rounded to
+     * the logits' dtype; 16-bit logits compute in float). With {@code hard}, also the one-hot of
+     * the sample's first maximum (straight-through). The draw consumes
+     * {@code Philox.blocks(logits.numel())} counters. Device backends draw the noise in-kernel
+     * (bit-identical uniforms); this default draws it on the host.
+     */
+    default GumbelSample gumbelSoftmaxPhilox(Tensor logits, long seed, long offset, double tau, int axis, boolean hard) {
+        dev.tessel.kernels.reference.ReferenceGumbelSoftmax.checkTau(tau);
+        OpChecks.requireFloat("gumbelSoftmaxPhilox", logits);
+        DType storage = logits.dtype(), compute = storage == DType.F64 ? DType.F64 : DType.F32;
+        Tensor wide = storage == compute ? logits : cast(logits, compute);
+        try (Tensor u = Tensor.zeros(compute, logits.shape())) {
+            dev.tessel.tensor.Philox.fillUniform(u, seed, offset);
+            Tensor soft = gumbelSoftmax(wide, u, tau, axis);
+            Tensor hot = hard ? argmaxOneHot(soft, axis) : null;
+            if (storage == compute) return new GumbelSample(soft, hot);
+            try (soft) {
+                Tensor hotNarrow = hot == null ? null : cast(hot, storage);
+                if (hot != null) hot.close();
+                return new GumbelSample(cast(soft, storage), hotNarrow);
+            }
+        } finally {
+            if (wide != logits) wide.close();
+        }
+    }
+
     /** One-hot (shape and dtype of x) of the first maximum along axis: the straight-through forward value. */
     Tensor argmaxOneHot(Tensor x, int axis);
 

@@ -53,7 +53,7 @@ final class NvrtcCompiler {
     /** PTX text of {@code source} for this device, from the cache when present. */
     String ptx(ProgramSource source) {
         List<String> options = options(source);
-        String key = sha256(nvrtcVersion + "\n" + options + "\n" + ProgramSource.headerText() + "\n" + source.fileText());
+        String key = sha256(nvrtcVersion + "\n" + options + "\n" + source.headers() + "\n" + source.fileText());
         Path cached = cacheDir.resolve(source.file().replace(".cu", "") + "-" + key.substring(0, 24) + ".ptx");
         try {
             if (Files.isRegularFile(cached)) return Files.readString(cached, StandardCharsets.UTF_8);
@@ -74,8 +74,9 @@ final class NvrtcCompiler {
 
     private static String compile(ProgramSource source, List<String> options) {
         nvrtcProgram program = new nvrtcProgram();
-        nvrtcCreateProgram(program, source.fileText(), source.file(), 1,
-                new String[] {ProgramSource.headerText()}, new String[] {ProgramSource.HEADER});
+        var headers = source.headers();
+        nvrtcCreateProgram(program, source.fileText(), source.file(), headers.size(),
+                headers.values().toArray(String[]::new), headers.keySet().toArray(String[]::new));
         try {
             try {
                 nvrtcCompileProgram(program, options.size(), options.toArray(String[]::new));

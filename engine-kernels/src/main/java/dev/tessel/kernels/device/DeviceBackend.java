@@ -10,7 +10,8 @@ import dev.tessel.tensor.Tensor;
  * one place that says which ops run where.
  *
  * <p>On the device (F32, F16, BF16; F64 always goes to the host, it is gradcheck work):
- * cast between float dtypes, matmul, unscaleFilter, adamwStep (F32 parameters).
+ * cast between float dtypes, matmul, unscaleFilter, adamwStep (F32 parameters), gumbelSoftmax
+ * (noise given or drawn in-kernel from Philox; soft and straight-through) and its backward.
  * Everything else is delegated to the host backend: same results, host speed. Tensors live on
  * the host (Tensor storage is off-heap host memory), so each device op uploads its inputs and
  * downloads its result; the device pays off for compute-bound ops (GEMM), not for elementwise
@@ -62,6 +63,18 @@ public class DeviceBackend implements Backend {
                 : host.adamwStep(param, grad, expAvg, expAvgSq, hyper);
     }
 
+    @Override public Tensor gumbelSoftmax(Tensor logits, Tensor u, double tau, int axis) {
+        return device(logits, u) ? DeviceGumbel.forward(api, logits, u, tau, axis) : host.gumbelSoftmax(logits, u, tau, axis);
+    }
+
+    @Override public GumbelSample gumbelSoftmaxPhilox(Tensor logits, long seed, long offset, double tau, int axis, boolean hard) {
+        return device(logits) ? DeviceGumbel.philox(api, logits, seed, offset, tau, axis, hard) : host.gumbelSoftmaxPhilox(logits, seed, offset, tau, axis, hard);
+    }
+
+    @Override public Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis) {
+        return device(y, gradY) ? DeviceGumbel.backward(api, y, gradY, tau, axis) : host.gumbelSoftmaxBackward(y, gradY, tau, axis);
+    }
+
     // ------------------------------------------------------------ delegated to the host
 
     @Override public Tensor unary(UnaryOp op, Tensor x) { return host.unary(op, x); }
@@ -83,8 +96,6 @@ public class DeviceBackend implements Backend {
     @Override public Tensor embeddingBackward(Tensor ids, Tensor gradOut, int rows) { return host.embeddingBackward(ids, gradOut, rows); }
     @Override public Tensor oneHot(Tensor ids, int classes, DType dtype) { return host.oneHot(ids, classes, dtype); }
     @Override public Tensor softmaxCrossEntropy(Tensor logits, Tensor targets) { return host.softmaxCrossEntropy(logits, targets); }
-    @Override public Tensor gumbelSoftmax(Tensor logits, Tensor u, double tau, int axis) { return host.gumbelSoftmax(logits, u, tau, axis); }
-    @Override public Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis) { return host.gumbelSoftmaxBackward(y, gradY, tau, axis); }
     @Override public Tensor argmaxOneHot(Tensor x, int axis) { return host.argmaxOneHot(x, axis); }
     @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return host.maskedAttention(q, k, v, mask); }
     @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return host.maskedAttentionBackward(q, k, v, mask, gradOut); }
