@@ -22,8 +22,8 @@ public final class DistMain {
                 if (world.rank() == Integer.parseInt(args[1])) throw new IllegalStateException("rank " + world.rank() + " fails on purpose");
                 world.barrier();
             });
-
-
+            case "train" -> MpiCommunicator.runWorld(world -> ShardedTrainingCheck.run(world, Integer.parseInt(args[1]),
+                    Integer.parseInt(args[2]), Integer.parseInt(args[3]), System.out));
             default -> {
                 System.err.println("DistMain: unknown job " + Arrays.toString(args));
                 System.exit(2);
