@@ -7,13 +7,17 @@ package dev.tessel.dist;
 
 import java.util.Arrays;
 
-/** {@code DistMain selftest <devicesPerMachine>} | {@code DistMain fail <rank>} | {@code DistMain train <devicesPerMachine> <steps> <powersgdRank>}. */
+/**
+ * {@code DistMain selftest <devicesPerMachine>} | {@code fail <rank>} (aborts from that rank: the
+ * failure path) | {@code train <devicesPerMachine> <steps> <powersgdRank>} | {@code all <devicesPerMachine>}
+ * (selftest, then the training check with PowerSGD off and on, in one MPI start).
+ */
 public final class DistMain {
     private DistMain() {}
 
     public static void main(String[] args) {
         if (args.length < 2) {
-            System.err.println("usage: DistMain selftest <devicesPerMachine> | fail <rank> | train <devicesPerMachine> <steps> <powersgdRank>");
+            System.err.println("usage: DistMain selftest <devicesPerMachine> | fail <rank> | train <devicesPerMachine> <steps> <powersgdRank> | all <devicesPerMachine>");
             System.exit(2);
         }
         switch (args[0]) {
@@ -24,6 +28,12 @@ public final class DistMain {
             });
             case "train" -> MpiCommunicator.runWorld(world -> ShardedTrainingCheck.run(world, Integer.parseInt(args[1]),
                     Integer.parseInt(args[2]), Integer.parseInt(args[3]), System.out));
+            case "all" -> MpiCommunicator.runWorld(world -> {
+                int devices = Integer.parseInt(args[1]);
+                DistSelftest.run(world, devices, System.out);
+                ShardedTrainingCheck.run(world, devices, 4, 0, System.out);
+                ShardedTrainingCheck.run(world, devices, 5, 2, System.out);
+            });
             default -> {
                 System.err.println("DistMain: unknown job " + Arrays.toString(args));
                 System.exit(2);
