@@ -34,6 +34,7 @@ import java.util.function.Predicate;
 
 /** One rank's sharded copy of a block stack, its optimizer on the shard, and its step. */
 public final class ShardedTrainer<B extends Module> implements AutoCloseable {
+    private static final java.lang.foreign.ValueLayout.OfFloat FLOAT = java.lang.foreign.ValueLayout.JAVA_FLOAT;
     /** Builds an empty block {@code index} (its values are overwritten by a gather). */
     @FunctionalInterface
     public interface BlockFactory<B> { B build(int index); }
@@ -230,7 +231,8 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
             float machines = topo.machines();
             for (Tensor g : shardGrads) {
                 topo.interMachine().allReduce(g);
-                for (long j = 0; j < g.numel(); j++) g.setDouble(j, (float) g.getDouble(j) / machines);
+                java.lang.foreign.MemorySegment m = g.segment();
+                for (long j = 0; j < g.numel(); j++) m.setAtIndex(FLOAT, j, m.getAtIndex(FLOAT, j) / machines);
             }
         }
         timeline.record(Timeline.Lane.COMM, Timeline.Kind.CROSS_MACHINE, powerSgd != null ? "powersgd" : "all-reduce", start, timeline.now());
