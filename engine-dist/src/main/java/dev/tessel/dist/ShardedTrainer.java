@@ -142,6 +142,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
             timeline.record(Timeline.Lane.COMPUTE, Timeline.Kind.FORWARD, "fwd " + i, start, timeline.now());
             if (!config.prefetch() && i + 1 < n) next = submitGather(i + 1);
         }
+        next = submitGather(n - 1);                  // the backward starts with the last block again
         long start = timeline.now();
         Variable out = Variable.parameter(x);
         Variable l = loss.apply(out);
@@ -150,7 +151,6 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
         Tensor gy = out.grad();
         timeline.record(Timeline.Lane.COMPUTE, Timeline.Kind.BACKWARD, "loss", start, timeline.now());
         List<Future<Tensor>> scatters = new ArrayList<>();
-        next = submitGather(n - 1);
         for (int i = n - 1; i >= 0; i--) {
             Tensor full = await(next, Timeline.Kind.WAIT_GATHER, "block " + i);
             if (config.prefetch() && i > 0) next = submitGather(i - 1);
