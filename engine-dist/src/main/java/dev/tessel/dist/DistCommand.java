@@ -28,6 +28,7 @@ public final class DistCommand {
     private static final String TIMELINE = "usage: dist timeline [options] [--width W] [--hidden H] [--blocks B] [--batch N] [--steps S] [--out FILE.png]\n"
             + "  Trains W x H MLP resblocks sharded per machine with prefetch off, then on; prints step, all-gather\n"
             + "  and waited time and the fraction of all-gather time hidden; draws rank 0's last steps as a PNG.\n" + COMMON
+            + "\n  --steps S: measured steps per mode, alternating off/on after 2 warm-up steps"
             + "\n  defaults: --width 256 --hidden 1024 --blocks 6 --batch 32 --steps 4 --out sharding-timeline.png";
 
     private DistCommand() {}

@@ -62,6 +62,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
     private final PowerSgd powerSgd;
     private final ExecutorService comm;
     private Timeline timeline = new Timeline();
+    private boolean prefetch;
 
     /**
      * Collective-free: every rank passes the same {@code initial} blocks (built from one seed)
@@ -73,6 +74,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
         this.factory = factory;
         this.forward = forward;
         this.config = config;
+        this.prefetch = config.prefetch();
         List<int[]> matrices = new ArrayList<>();
         List<Boolean> compressible = new ArrayList<>();
         for (B block : initial) {
@@ -103,6 +105,9 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
         });
     }
 
+    /** Turns prefetching on or off from the next step (values do not change, only when gathers are issued). */
+    public void setPrefetch(boolean on) { prefetch = on; }
+
     /** The timeline of the last step. */
     public Timeline timeline() { return timeline; }
 
@@ -131,7 +136,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
         Future<Tensor> next = submit(() -> gather(0));
         for (int i = 0; i < n; i++) {
             Tensor full = await(next, Timeline.Kind.WAIT_GATHER, "block " + i);
-            if (config.prefetch() && i + 1 < n) next = submitGather(i + 1);
+            if (prefetch && i + 1 < n) next = submitGather(i + 1);
             long start = timeline.now();
             B block = materialise(i, full);
             inputs.add(x);
@@ -140,7 +145,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
             }
             close(block);
             timeline.record(Timeline.Lane.COMPUTE, Timeline.Kind.FORWARD, "fwd " + i, start, timeline.now());
-            if (!config.prefetch() && i + 1 < n) next = submitGather(i + 1);
+            if (!prefetch && i + 1 < n) next = submitGather(i + 1);
         }
         next = submitGather(n - 1);                  // the backward starts with the last block again
         long start = timeline.now();
@@ -153,7 +158,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
         List<Future<Tensor>> scatters = new ArrayList<>();
         for (int i = n - 1; i >= 0; i--) {
             Tensor full = await(next, Timeline.Kind.WAIT_GATHER, "block " + i);
-            if (config.prefetch() && i > 0) next = submitGather(i - 1);
+            if (prefetch && i > 0) next = submitGather(i - 1);
             start = timeline.now();
             B block = materialise(i, full);
             Variable xi = Variable.parameter(inputs.get(i));
@@ -165,7 +170,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
             timeline.record(Timeline.Lane.COMPUTE, Timeline.Kind.BACKWARD, "bwd " + i, start, timeline.now());
             int b = i;
             scatters.add(submit(() -> reduceScatter(b, packed)));
-            if (!config.prefetch() && i > 0) next = submitGather(i - 1);
+            if (!prefetch && i > 0) next = submitGather(i - 1);
         }
         for (Future<Tensor> f : scatters) await(f, Timeline.Kind.WAIT_REDUCE, "reduce-scatter");
         await(submit(this::crossMachine), Timeline.Kind.WAIT_REDUCE, "cross-machine");
