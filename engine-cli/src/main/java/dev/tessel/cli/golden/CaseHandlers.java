@@ -23,6 +23,7 @@ public final class CaseHandlers {
                 entry("attention.masked", new AttentionMaskedCase()),
                 entry("attention.mask", new AttentionMaskCase()),
                 entry("dvae.pixels", new DvaePixelsCase()),
-                entry("adamw", new AdamwCase()));
+                entry("adamw", new AdamwCase()),
+                entry("powersgd", new PowerSgdCase()));
     }
 }
