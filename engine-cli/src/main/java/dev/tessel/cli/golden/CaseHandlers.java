@@ -22,6 +22,8 @@ public final class CaseHandlers {
                 entry("gumbel_softmax", new GumbelSoftmaxCase()),
                 entry("attention.masked", new AttentionMaskedCase()),
                 entry("dvae.pixels", new DvaePixelsCase()),
+                entry("dvae.encoder", new DvaeModelCases.Encoder()),
+                entry("dvae.decoder", new DvaeModelCases.Decoder()),
                 entry("adamw", new AdamwCase()));
     }
 }
