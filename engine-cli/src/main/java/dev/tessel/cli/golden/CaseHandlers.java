@@ -22,6 +22,7 @@ public final class CaseHandlers {
                 entry("gumbel_softmax", new GumbelSoftmaxCase()),
                 entry("attention.masked", new AttentionMaskedCase()),
                 entry("dvae.pixels", new DvaePixelsCase()),
-                entry("adamw", new AdamwCase()));
+                entry("adamw", new AdamwCase()),
+                entry("bpe.gpt2", new BpeGpt2Case()));
     }
 }
