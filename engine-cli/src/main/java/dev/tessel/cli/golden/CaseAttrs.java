@@ -75,6 +75,19 @@ public final class CaseAttrs {
         throw wrongType(key, "a boolean");
     }
 
+    /** The JSON object at {@code key} as attrs of its own (errors name the case and the path). */
+    public CaseAttrs object(String key) {
+        if (!(get(key) instanceof Map<?, ?> map)) throw wrongType(key, "an object");
+        Map<String, Object> copy = new java.util.HashMap<>();
+        map.forEach((k, v) -> copy.put(String.valueOf(k), v));
+        return new CaseAttrs(caseName + " attrs." + key, copy);
+    }
+
+    /** The string at {@code key}, or {@code fallback} when the case does not record it. */
+    public String stringOr(String key, String fallback) {
+        return has(key) ? string(key) : fallback;
+    }
+
     private Object get(String key) {
         if (!values.containsKey(key)) throw new MalformedCaseException(caseName + ": attrs has no '" + key + "'");
         return values.get(key);
