@@ -42,7 +42,8 @@ public final class Main {
                         List.of("mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist selftest --devices-per-machine 2",
                                 "./tessel dist train --dist local --ranks 4 --powersgd-rank 2",
                                 "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png")),
-                DvaeCommands.verb()
+                DvaeCommands.verb(),
+                dev.tessel.cli.bpe.BpeCommands.verb()
         );
     }
 

@@ -54,8 +54,8 @@ public final class CaseAttrs {
     }
 
     public List<String> strings(String key) {
-        if (!(get(key) instanceof List<?> list) || !list.stream().allMatch(o -> o instanceof String)) throw wrongType(key, "a list of strings");
-        return list.stream().map(o -> (String) o).toList();
+        if (!(get(key) instanceof List<?> list) || !list.stream().allMatch(v -> v instanceof String)) throw wrongType(key, "a list of strings");
+        return list.stream().map(String.class::cast).toList();
     }
 
     public double[] numbers(String key) {
