@@ -116,35 +116,72 @@ public final class MpiCommunicator implements Communicator {
 
     @Override
     public void allReduceFloatSum(MemorySegment buffer, long count) {
-        for (long start = 0; start < count; start += MAX_CHUNK) {
-            int n = (int) Math.min(MAX_CHUNK, count - start);
-            MemorySegment part = buffer.asSlice(start * 4, n * 4L);
-            call("MPI_Allreduce", () -> (int) mpi.allreduce.invokeExact(MpiLibrary.IN_PLACE, part, n, mpi.floatType, mpi.opSum, comm));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = offHeap(arena, buffer);
+            for (long start = 0; start < count; start += MAX_CHUNK) {
+                int n = (int) Math.min(MAX_CHUNK, count - start);
+                MemorySegment part = b.asSlice(start * 4, n * 4L);
+                call("MPI_Allreduce", () -> (int) mpi.allreduce.invokeExact(MpiLibrary.IN_PLACE, part, n, mpi.floatType, mpi.opSum, comm));
+            }
+            copyBack(b, buffer);
         }
     }
 
     @Override
     public void reduceScatterFloatSum(MemorySegment send, MemorySegment recv, long count) {
         int n = intCount(count, "MPI_Reduce_scatter_block");
-        call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(send, recv, n, mpi.floatType, mpi.opSum, comm));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = offHeap(arena, send), r = offHeap(arena, recv);
+            call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(s, r, n, mpi.floatType, mpi.opSum, comm));
+            copyBack(r, recv);
+        }
     }
 
     @Override
     public void allGatherBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Allgather");
-        call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(send, n, mpi.byteType, recv, n, mpi.byteType, comm));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = offHeap(arena, send), r = offHeap(arena, recv);
+            call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(s, n, mpi.byteType, r, n, mpi.byteType, comm));
+            copyBack(r, recv);
+        }
     }
 
     @Override
     public void allToAllBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Alltoall");
-        call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(send, n, mpi.byteType, recv, n, mpi.byteType, comm));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = offHeap(arena, send), r = offHeap(arena, recv);
+            call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(s, n, mpi.byteType, r, n, mpi.byteType, comm));
+            copyBack(r, recv);
+        }
     }
 
     @Override
     public void broadcastBytes(MemorySegment buffer, long bytes, int root) {
         int n = intCount(bytes, "MPI_Bcast");
-        call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(buffer, n, mpi.byteType, root, comm));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment b = offHeap(arena, buffer);
+            call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(b, n, mpi.byteType, root, comm));
+            copyBack(b, buffer);
+        }
+    }
+
+    /**
+     * The segment itself when off-heap, else an off-heap copy in {@code arena}: small tensors live on
+     * the Java heap (Storage.allocate), and a downcall may not take a heap segment (nor should a
+     * blocking collective pin one).
+     */
+    private static MemorySegment offHeap(Arena arena, MemorySegment s) {
+        if (s.isNative()) return s;
+        MemorySegment copy = arena.allocate(Math.max(1, s.byteSize()), 64).asSlice(0, s.byteSize());
+        copy.copyFrom(s);
+        return copy;
+    }
+
+    /** Writes a staged result back into the caller's heap segment (nothing to do when it was used in place). */
+    private static void copyBack(MemorySegment used, MemorySegment original) {
+        if (used != original) original.copyFrom(used);
     }
 
     @Override
