@@ -1,6 +1,7 @@
 // TrainStepCommand: `bench mlp` and `bench tiny-transformer`: times whole training steps
 // (zero grads, forward, backward, AdamW) of a StepModel on the Cpu backend and prints the median
-// milliseconds per step as its last line, `ms: <median>`, which the Python peers parse.
+// milliseconds per step as its last line, `ms: <median>`, after `cpu_ms: <median>` (process CPU
+// time per step), which the Python peers parse.
 //
 // Invariant: the thread count must be fixed before the Cpu pool exists, so run() sets
 // tessel.threads first and refuses to time if the pool already has another size. Each timed
@@ -103,7 +104,7 @@ public final class TrainStepCommand {
             optimizer.step();
         };
         System.out.printf("%s: %d parameters, float32, %d thread(s)%n", name, model.module().parameterCount(), threads);
-        double[] perStepMs = new double[reps];
+        double[] perStepMs = new double[reps], perStepCpuMs = new double[reps];
         try (var cpu = Autograd.backend(Backends.cpu())) {
             long warmStart = System.nanoTime();
             int warmSteps = 0;
@@ -113,9 +114,10 @@ public final class TrainStepCommand {
             }
             System.out.printf("warm-up %d steps%n", warmSteps);
             for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = processCpuNanos();
                 for (int s = 0; s < window; s++) step.run();
                 perStepMs[r] = (System.nanoTime() - t0) / 1e6 / window;
+                perStepCpuMs[r] = (processCpuNanos() - c0) / 1e6 / window;
             }
         }
         double[] sorted = perStepMs.clone();
@@ -123,8 +125,16 @@ public final class TrainStepCommand {
         double median = reps % 2 == 1 ? sorted[reps / 2] : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2;
         System.out.printf("%d reps of %d steps, ms per step: %s%n", reps, window,
                 Arrays.toString(Arrays.stream(perStepMs).map(v -> Math.round(v * 1000) / 1000.0).toArray()));
+        double[] cpuSorted = perStepCpuMs.clone();
+        Arrays.sort(cpuSorted);
+        System.out.printf("cpu_ms: %.4f%n", reps % 2 == 1 ? cpuSorted[reps / 2] : (cpuSorted[reps / 2 - 1] + cpuSorted[reps / 2]) / 2);
         System.out.printf("ms: %.4f%n", median);
         return 0;
+    }
+
+    /** CPU time of the whole process (every thread: workers, GC, JIT), which a loaded machine inflates far less than wall time. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static int positive(String option, String value) {
