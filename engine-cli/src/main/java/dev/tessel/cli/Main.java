@@ -1,6 +1,7 @@
 package dev.tessel.cli;
 
 import dev.tessel.cli.demo.DemoCommand;
+import dev.tessel.cli.dvae.DvaeCommands;
 import dev.tessel.cli.golden.GoldenCommand;
 
 import java.io.PrintStream;
@@ -40,7 +41,9 @@ public final class Main {
                         Map.of("selftest", DistCommand::selftest, "train", DistCommand::train, "timeline", DistCommand::timeline),
                         List.of("mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist selftest --devices-per-machine 2",
                                 "./tessel dist train --dist local --ranks 4 --powersgd-rank 2",
-                                "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png"))
+                                "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png")),
+                DvaeCommands.verb(),
+                dev.tessel.cli.bpe.BpeCommands.verb()
         );
     }
 
