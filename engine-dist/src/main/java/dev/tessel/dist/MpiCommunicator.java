@@ -5,8 +5,7 @@
 // finalised when the body returns. A body that throws anything calls MPI_Abort, so mpirun stops
 // every rank instead of leaving the others blocked in a collective (a JVM whose main thread died
 // while another thread lives would never exit). Counts are ints in MPI: larger buffers are split.
-// A downcall takes only native memory, and small tensors live on the heap: such buffers are
-// staged through a native copy for the call.
+// A downcall takes only native memory: heap-backed buffers (small tensors) are staged per call.
 package dev.tessel.dist;
 
 import java.lang.foreign.Arena;
@@ -118,71 +117,72 @@ public final class MpiCommunicator implements Communicator {
 
     @Override
     public void allReduceFloatSum(MemorySegment buffer, long count) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = staged(arena, buffer, count * 4, true);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment nativeBuffer = copyIn(staging, buffer);
             for (long start = 0; start < count; start += MAX_CHUNK) {
                 int n = (int) Math.min(MAX_CHUNK, count - start);
-                MemorySegment part = data.asSlice(start * 4, n * 4L);
+                MemorySegment part = nativeBuffer.asSlice(start * 4, n * 4L);
                 call("MPI_Allreduce", () -> (int) mpi.allreduce.invokeExact(MpiLibrary.IN_PLACE, part, n, mpi.floatType, mpi.opSum, comm));
             }
-            copyBack(data, buffer, count * 4);
+            copyOut(nativeBuffer, buffer);
         }
     }
 
     @Override
     public void reduceScatterFloatSum(MemorySegment send, MemorySegment recv, long count) {
         int n = intCount(count, "MPI_Reduce_scatter_block");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = staged(arena, send, count * 4 * size, true), out = staged(arena, recv, count * 4, false);
-            call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(in, out, n, mpi.floatType, mpi.opSum, comm));
-            copyBack(out, recv, count * 4);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(sendNative, recvNative, n, mpi.floatType, mpi.opSum, comm));
+            copyOut(recvNative, recv);
         }
     }
 
     @Override
     public void allGatherBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Allgather");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = staged(arena, send, bytes, true), out = staged(arena, recv, bytes * size, false);
-            call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(in, n, mpi.byteType, out, n, mpi.byteType, comm));
-            copyBack(out, recv, bytes * size);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
+            copyOut(recvNative, recv);
         }
     }
 
     @Override
     public void allToAllBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Alltoall");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = staged(arena, send, bytes * size, true), out = staged(arena, recv, bytes * size, false);
-            call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(in, n, mpi.byteType, out, n, mpi.byteType, comm));
-            copyBack(out, recv, bytes * size);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
+            copyOut(recvNative, recv);
         }
     }
 
     @Override
     public void broadcastBytes(MemorySegment buffer, long bytes, int root) {
         int n = intCount(bytes, "MPI_Bcast");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment data = staged(arena, buffer, bytes, true);
-            call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(data, n, mpi.byteType, root, comm));
-            copyBack(data, buffer, bytes);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment nativeBuffer = copyIn(staging, buffer);
+            call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(nativeBuffer, n, mpi.byteType, root, comm));
+            copyOut(nativeBuffer, buffer);
         }
     }
 
-    /**
-     * {@code segment} itself when it is off-heap; else a native copy (a downcall cannot take a heap
-     * segment, and small tensors live on the heap), filled from it when {@code fill}.
-     */
-    private static MemorySegment staged(Arena arena, MemorySegment segment, long bytes, boolean fill) {
-        if (segment.isNative()) return segment;
-        MemorySegment copy = arena.allocate(Math.max(1, bytes), 64);
-        if (fill) MemorySegment.copy(segment, 0, copy, 0, bytes);
-        return copy;
+    // Small tensors live on the Java heap (Storage), and a downcall cannot take a heap segment:
+    // such buffers go through a native copy for the duration of one call.
+    private static MemorySegment copyIn(Arena staging, MemorySegment segment) {
+        return segment.isNative() ? segment : staging.allocate(segment.byteSize(), 64).copyFrom(segment);
     }
 
-    /** Copies a staged result back into the caller's heap segment (nothing to do when it was native). */
-    private static void copyBack(MemorySegment staged, MemorySegment target, long bytes) {
-        if (!target.isNative()) MemorySegment.copy(staged, 0, target, 0, bytes);
+    private static MemorySegment outputFor(Arena staging, MemorySegment segment) {
+        return segment.isNative() ? segment : staging.allocate(segment.byteSize(), 64);
+    }
+
+    private static void copyOut(MemorySegment staged, MemorySegment target) {
+        if (staged != target) target.copyFrom(staged);
     }
 
     @Override
