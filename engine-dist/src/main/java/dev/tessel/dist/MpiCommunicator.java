@@ -5,6 +5,7 @@
 // finalised when the body returns. A body that throws anything calls MPI_Abort, so mpirun stops
 // every rank instead of leaving the others blocked in a collective (a JVM whose main thread died
 // while another thread lives would never exit). Counts are ints in MPI: larger buffers are split.
+// A downcall takes only native memory: heap-backed buffers (small tensors) are staged per call.
 package dev.tessel.dist;
 
 import java.lang.foreign.Arena;
@@ -116,72 +117,72 @@ public final class MpiCommunicator implements Communicator {
 
     @Override
     public void allReduceFloatSum(MemorySegment buffer, long count) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment b = offHeap(arena, buffer);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment nativeBuffer = copyIn(staging, buffer);
             for (long start = 0; start < count; start += MAX_CHUNK) {
                 int n = (int) Math.min(MAX_CHUNK, count - start);
-                MemorySegment part = b.asSlice(start * 4, n * 4L);
+                MemorySegment part = nativeBuffer.asSlice(start * 4, n * 4L);
                 call("MPI_Allreduce", () -> (int) mpi.allreduce.invokeExact(MpiLibrary.IN_PLACE, part, n, mpi.floatType, mpi.opSum, comm));
             }
-            copyBack(b, buffer);
+            copyOut(nativeBuffer, buffer);
         }
     }
 
     @Override
     public void reduceScatterFloatSum(MemorySegment send, MemorySegment recv, long count) {
         int n = intCount(count, "MPI_Reduce_scatter_block");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = offHeap(arena, send), r = offHeap(arena, recv);
-            call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(s, r, n, mpi.floatType, mpi.opSum, comm));
-            copyBack(r, recv);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(sendNative, recvNative, n, mpi.floatType, mpi.opSum, comm));
+            copyOut(recvNative, recv);
         }
     }
 
     @Override
     public void allGatherBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Allgather");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = offHeap(arena, send), r = offHeap(arena, recv);
-            call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(s, n, mpi.byteType, r, n, mpi.byteType, comm));
-            copyBack(r, recv);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
+            copyOut(recvNative, recv);
         }
     }
 
     @Override
     public void allToAllBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Alltoall");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment s = offHeap(arena, send), r = offHeap(arena, recv);
-            call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(s, n, mpi.byteType, r, n, mpi.byteType, comm));
-            copyBack(r, recv);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
+            copyOut(recvNative, recv);
         }
     }
 
     @Override
     public void broadcastBytes(MemorySegment buffer, long bytes, int root) {
         int n = intCount(bytes, "MPI_Bcast");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment b = offHeap(arena, buffer);
-            call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(b, n, mpi.byteType, root, comm));
-            copyBack(b, buffer);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment nativeBuffer = copyIn(staging, buffer);
+            call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(nativeBuffer, n, mpi.byteType, root, comm));
+            copyOut(nativeBuffer, buffer);
         }
     }
 
-    /**
-     * The segment itself when off-heap, else an off-heap copy in {@code arena}: small tensors live on
-     * the Java heap (Storage.allocate), and a downcall may not take a heap segment (nor should a
-     * blocking collective pin one).
-     */
-    private static MemorySegment offHeap(Arena arena, MemorySegment s) {
-        if (s.isNative()) return s;
-        MemorySegment copy = arena.allocate(Math.max(1, s.byteSize()), 64).asSlice(0, s.byteSize());
-        copy.copyFrom(s);
-        return copy;
+    // Small tensors live on the Java heap (Storage), and a downcall cannot take a heap segment:
+    // such buffers go through a native copy for the duration of one call.
+    private static MemorySegment copyIn(Arena staging, MemorySegment segment) {
+        return segment.isNative() ? segment : staging.allocate(segment.byteSize(), 64).copyFrom(segment);
     }
 
-    /** Writes a staged result back into the caller's heap segment (nothing to do when it was used in place). */
-    private static void copyBack(MemorySegment used, MemorySegment original) {
-        if (used != original) original.copyFrom(used);
+    private static MemorySegment outputFor(Arena staging, MemorySegment segment) {
+        return segment.isNative() ? segment : staging.allocate(segment.byteSize(), 64);
+    }
+
+    private static void copyOut(MemorySegment staged, MemorySegment target) {
+        if (staged != target) target.copyFrom(staged);
     }
 
     @Override

@@ -47,11 +47,9 @@ public final class DeviceScope implements AutoCloseable {
             if (src.isNative()) {
                 api.write(b, src, bytes);
             } else {
-                // Small tensors live on the Java heap (Storage.allocate); the device APIs take native memory.
+                // Small tensors live on the Java heap, which the native copy APIs cannot address: stage them.
                 try (Arena staging = Arena.ofConfined()) {
-                    MemorySegment copy = staging.allocate(bytes, 64);
-                    copy.copyFrom(src);
-                    api.write(b, copy, bytes);
+                    api.write(b, staging.allocate(bytes, 64).copyFrom(src), bytes);
                 }
             }
         }
@@ -76,9 +74,9 @@ public final class DeviceScope implements AutoCloseable {
                 api.read(b, dst, bytes);
             } else {
                 try (Arena staging = Arena.ofConfined()) {
-                    MemorySegment copy = staging.allocate(bytes, 64);
-                    api.read(b, copy, bytes);
-                    dst.copyFrom(copy);
+                    MemorySegment staged = staging.allocate(bytes, 64);
+                    api.read(b, staged, bytes);
+                    dst.copyFrom(staged);
                 }
             }
         }
