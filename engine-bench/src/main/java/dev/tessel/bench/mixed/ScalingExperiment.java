@@ -42,7 +42,11 @@ public final class ScalingExperiment {
     private ScalingExperiment() {}
 
     /** What one training run recorded, step by step. */
-    private record Run(String name, double[] loss, double[][] underflow, double[][] scales, int skippedSteps, double heldOut) {}
+    private record Run(String name, double[] loss, double[][] underflow, double[][] scales, int skippedSteps, double heldOut,
+                       double[] unscaledFlush) {}
+
+    /** Half fp16's smallest subnormal: a magnitude below it rounds to zero in fp16. */
+    private static final double FP16_FLUSH = Math.pow(2, -25);
 
     public static int run(String[] args) {
         int layers = 12, width = 32, heads = 4, tokens = 32, batch = 8, vocab = 64, steps = 300;
@@ -100,6 +104,8 @@ public final class ScalingExperiment {
         double[] loss = new double[steps];
         double[][] underflow = new double[steps][], scales = new double[steps][];
         int skipped = 0;
+        List<String> blockNames = scaler.blockNames();
+        double[] unscaledFlush = new double[blockNames.size()];
         ProgressBar bar = ProgressBar.create(name, steps);
         for (int step = 0; step < steps; step++) {
             adam.zeroGrad();
@@ -108,6 +114,9 @@ public final class ScalingExperiment {
             loss[step] = l.value().getDouble(0);
             scaler.scaleLoss(l).backward();
             GradScaler.StepReport report = scaler.unscale();
+            if (!policy.mixed()) {
+                for (int b = 0; b < blockNames.size(); b++) unscaledFlush[b] += flushFraction(model, blockNames.get(b)) / steps;
+            }
             adam.step();
             underflow[step] = report.underflow();
             scales[step] = report.scales();
@@ -132,7 +141,18 @@ public final class ScalingExperiment {
             model.save(out.resolve("model.safetensors"));
             Safetensors.write(out.resolve("grad_scales.safetensors"), scaler.stateDict(), Map.of());
         }
-        return new Run(name, loss, underflow, scales, skipped, heldOut);
+        return new Run(name, loss, underflow, scales, skipped, heldOut, unscaledFlush);
+    }
+
+    /** Fraction of a resblock's (true, fp32) gradient values that fp16 would round to zero with no scaling at all. */
+    private static double flushFraction(DeepNarrowGpt model, String block) {
+        long small = 0, total = 0;
+        for (var e : model.namedParameters().entrySet()) {
+            if (!e.getKey().startsWith(block + ".") || e.getValue().grad() == null) continue;
+            for (float v : e.getValue().grad().toFloatArray()) if (Math.abs(v) < FP16_FLUSH) small++;
+            total += e.getValue().numel();
+        }
+        return total == 0 ? 0 : (double) small / total;
     }
 
     private static void writeReport(List<Run> runs, Path out, int layers, int steps) {
@@ -159,6 +179,9 @@ public final class ScalingExperiment {
             for (int b = 0; b < blocks; b++) x[b] = b + 1;
             underflowPlot.series(r.name, x, mean);
         }
+        double[] xs = new double[blocks];
+        for (int b = 0; b < blocks; b++) xs[b] = b + 1;
+        underflowPlot.series("fp32 gradients below 2^-25 (lost by unscaled fp16)", xs, runs.get(0).unscaledFlush);
         underflowPlot.write(out.resolve("underflow.png"));
 
         Run perBlock = runs.get(2), global = runs.get(1);
@@ -191,7 +214,10 @@ public final class ScalingExperiment {
             md.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %d | %.4f | %s%d (%.4f) |%n", r.name, tail, r.heldOut, r.skippedSteps, all,
                     worstAt % 2 == 0 ? "attention_" : "mlp_", worstAt / 2 + 1, worst));
         }
-        md.append("\nfinal per-resblock scales: ");
+        double[] flush = runs.get(0).unscaledFlush;
+        md.append("\nfp32 run, fraction of each resblock's gradient values below 2^-25 (fp16 would round them to zero with no scaling), mean over training:\n");
+        for (int b = 0; b < blocks; b++) md.append(String.format(Locale.ROOT, "%s%.4f", b == 0 ? "" : ", ", flush[b]));
+        md.append("\n\nfinal per-resblock scales: ");
         for (int b = 0; b < blocks; b++) md.append(String.format(Locale.ROOT, "%s%.0f", b == 0 ? "" : ", ", perBlock.scales[steps - 1][b]));
         md.append(String.format(Locale.ROOT, "%nfinal global scale: %.0f%n", global.scales[steps - 1][0]));
         try {
