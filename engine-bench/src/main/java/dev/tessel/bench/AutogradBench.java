@@ -23,10 +23,10 @@ import java.util.function.Supplier;
  * <p>How to run (docs/performance.md "## autograd" quotes the result):
  * <pre>
  *   ./mvnw -B -q -pl engine-bench -am package -DskipTests
- *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *        -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -Dtessel.threads=1 \
- *        -jar engine-bench/target/benchmarks.jar AutogradBench
+ *   java -jar engine-bench/target/benchmarks.jar AutogradBench -jvmArgsAppend \
+ *        "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -Dtessel.threads=1"
  * </pre>
+ * (-jvmArgsAppend on the command line replaces the annotation's, so it repeats the engine's flags.)
  * backward = forwardBackward - forward (the same graph is built in both). Napkin math: a conv or
  * linear layer's backward is two products of its forward's size (input and weight gradients), so
  * a GEMM-bound net's backward is ~2x its forward; elementwise rules (relu's mask, bias sums) and
@@ -77,6 +77,14 @@ public class AutogradBench {
             }
             return Ops.sumAll(h);
         };
+    }
+
+    /** A fresh graph of the loss (recording on when the caller records). */
+    Variable loss() { return loss.get(); }
+
+    /** Clears every layer's gradients. */
+    void zeroGrad() {
+        for (Module m : layers) m.zeroGrad();
     }
 
     @Benchmark
