@@ -47,6 +47,22 @@ class OpenClKernelTest {
     }
 
     @Test
+    void stagesHeapBackedTensorsThroughNativeMemory() {
+        float[] data = new float[35];
+        for (int i = 0; i < data.length; i++) data[i] = i * 0.37f - 5;
+        Tensor heap = new Tensor(dev.tessel.tensor.Storage.wrap(java.lang.foreign.MemorySegment.ofArray(data)), DType.F32,
+                dev.tessel.tensor.Shape.of(5, 7), new long[] {7, 1}, 0);
+        KernelTestSupport.assertBitsEqual(REF.cast(heap, DType.F16), cl.cast(heap, DType.F16), "cast of a heap-backed tensor");
+        float[] target = new float[35];
+        Tensor heapOut = new Tensor(dev.tessel.tensor.Storage.wrap(java.lang.foreign.MemorySegment.ofArray(target)), DType.F32,
+                dev.tessel.tensor.Shape.of(5, 7), new long[] {7, 1}, 0);
+        try (var scope = new dev.tessel.kernels.device.DeviceScope(cl.api())) {
+            scope.downloadInto(scope.upload(heap), heapOut);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data, target, "round trip through the device into a heap-backed tensor");
+    }
+
+    @Test
     void gemmMatchesReferenceForEveryDtypeAndTranspose() {
         int m = 37, k = 29, n = 45;
         for (DType dtype : List.of(DType.F16, DType.BF16, DType.F32)) {

@@ -3,6 +3,7 @@ package dev.tessel.kernels.device;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,9 @@ import java.util.List;
  * The device buffers of one op call: host tensors go up as dense row-major copies of their logical
  * elements (any view is made contiguous first), results come down into new host tensors, and
  * every buffer allocated here is released when the scope closes.
+ *
+ * <p>Host memory handed to a DeviceApi is always native (a heap-backed tensor is staged through
+ * a temporary native segment), since the APIs copy through direct buffers.
  *
  * <p>Invariant: a buffer holds exactly numel·byteSize bytes of row-major data at offset 0 (the
  * kernels index it densely); allocations are never smaller than 16 bytes (OpenCL rejects 0).
@@ -41,7 +45,15 @@ public final class DeviceScope implements AutoCloseable {
         Tensor dense = t.contiguous();
         long bytes = bytes(dense);
         DeviceBuffer b = allocate(bytes);
-        if (bytes > 0) api.write(b, dense.segment().asSlice(dense.byteOffset(), bytes), bytes);
+        if (bytes > 0) {
+            MemorySegment src = dense.segment().asSlice(dense.byteOffset(), bytes);
+            if (src.isNative()) api.write(b, src, bytes);
+            else {
+                try (Arena staging = Arena.ofConfined()) {
+                    api.write(b, staging.allocate(bytes).copyFrom(src), bytes);
+                }
+            }
+        }
         if (dense != t) dense.close();
         return b;
     }
@@ -59,7 +71,14 @@ public final class DeviceScope implements AutoCloseable {
         long bytes = bytes(target);
         if (bytes > 0) {
             MemorySegment dst = target.segment().asSlice(target.byteOffset(), bytes);
-            api.read(b, dst, bytes);
+            if (dst.isNative()) api.read(b, dst, bytes);
+            else {
+                try (Arena staging = Arena.ofConfined()) {
+                    MemorySegment staged = staging.allocate(bytes);
+                    api.read(b, staged, bytes);
+                    dst.copyFrom(staged);
+                }
+            }
         }
     }
 
