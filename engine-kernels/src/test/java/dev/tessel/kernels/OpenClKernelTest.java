@@ -1,6 +1,7 @@
 package dev.tessel.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessel.kernels.device.DeviceGemm;
@@ -27,6 +28,7 @@ class OpenClKernelTest {
     void describesItsDevice() {
         assertTrue(cl.api().description().startsWith("opencl ("), cl.api().description());
         assertEquals("opencl", cl.name());
+        assertSame(cl, Backends.byName("opencl"), "-Dtessel.backend=opencl selects this backend");
     }
 
     @Test
