@@ -1,5 +1,6 @@
 package dev.tessel.kernels;
 
+import dev.tessel.kernels.attention.BlockLayout;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 
@@ -137,6 +138,18 @@ public interface Backend {
 
     /** {dq, dk, dv} of sum(maskedAttention(q,k,v,mask) * gradOut). */
     Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut);
+
+    /**
+     * Block-sparse self-attention (the DALL·E layers): softmax over the keys {@code layout} shows
+     * each query of q·kᵀ/√D, times v; tiles the layout lists as empty are never computed.
+     * q [B,H,N,D], k [B,H,N,D], v [B,H,N,Dv] in sequence order, N = layout.length(). Returns
+     * {out [B,H,N,Dv] (q's dtype), logSumExp [B,H,N] (F32; F64 for F64 inputs; -inf where a query
+     * sees no key, whose output is 0)}. Same result as maskedAttention with layout.denseMask().
+     */
+    Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, BlockLayout layout);
+
+    /** {dq, dk, dv} of sum(out * gradOut); out and logSumExp are what {@link #sparseAttention} returned for these inputs. */
+    Tensor[] sparseAttentionBackward(Tensor q, Tensor k, Tensor v, BlockLayout layout, Tensor out, Tensor logSumExp, Tensor gradOut);
 
     /** dVAE map_pixels: (1 - 2 eps) x + eps. */
     Tensor mapPixels(Tensor x, double eps);

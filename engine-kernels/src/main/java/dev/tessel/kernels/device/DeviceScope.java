@@ -13,9 +13,6 @@ import java.util.List;
  * elements (any view is made contiguous first), results come down into new host tensors, and
  * every buffer allocated here is released when the scope closes.
  *
- * <p>Host memory handed to a DeviceApi is always native (a heap-backed tensor is staged through
- * a temporary native segment), since the APIs copy through direct buffers.
- *
  * <p>Invariant: a buffer holds exactly numel·byteSize bytes of row-major data at offset 0 (the
  * kernels index it densely); allocations are never smaller than 16 bytes (OpenCL rejects 0).
  */
@@ -47,10 +44,12 @@ public final class DeviceScope implements AutoCloseable {
         DeviceBuffer b = allocate(bytes);
         if (bytes > 0) {
             MemorySegment src = dense.segment().asSlice(dense.byteOffset(), bytes);
-            if (src.isNative()) api.write(b, src, bytes);
-            else {
+            if (src.isNative()) {
+                api.write(b, src, bytes);
+            } else {
+                // Small tensors live on the Java heap, which the native copy APIs cannot address: stage them.
                 try (Arena staging = Arena.ofConfined()) {
-                    api.write(b, staging.allocate(bytes).copyFrom(src), bytes);
+                    api.write(b, staging.allocate(bytes, 64).copyFrom(src), bytes);
                 }
             }
         }
@@ -71,10 +70,11 @@ public final class DeviceScope implements AutoCloseable {
         long bytes = bytes(target);
         if (bytes > 0) {
             MemorySegment dst = target.segment().asSlice(target.byteOffset(), bytes);
-            if (dst.isNative()) api.read(b, dst, bytes);
-            else {
+            if (dst.isNative()) {
+                api.read(b, dst, bytes);
+            } else {
                 try (Arena staging = Arena.ofConfined()) {
-                    MemorySegment staged = staging.allocate(bytes);
+                    MemorySegment staged = staging.allocate(bytes, 64);
                     api.read(b, staged, bytes);
                     dst.copyFrom(staged);
                 }
