@@ -71,6 +71,7 @@ public final class ShapesReader {
         double minArea = minArea32 * scale * scale;
         List<Detected> found = new ArrayList<>();
         int[] stack = new int[h * w];
+        int[] component = new int[h * w];
         boolean[] seen = new boolean[h * w];
         for (int start = 0; start < h * w; start++) {
             if (labels[start] < 0 || seen[start]) continue;
@@ -79,10 +80,10 @@ public final class ShapesReader {
             int top = 0;
             stack[top++] = start;
             seen[start] = true;
-            List<Integer> pixels = new ArrayList<>();
+            int count = 0;
             while (top > 0) {
                 int p = stack[--top];
-                pixels.add(p);
+                component[count++] = p;
                 int py = p / w;
                 int px = p % w;
                 for (int dy = -1; dy <= 1; dy++) {
@@ -98,7 +99,7 @@ public final class ShapesReader {
                     }
                 }
             }
-            if (pixels.size() >= minArea) found.add(describe(ShapeColor.values()[label], pixels, w, scale));
+            if (count >= minArea) found.add(describe(ShapeColor.values()[label], Arrays.copyOf(component, count), w, scale));
         }
         found.sort(Comparator.comparingDouble((Detected d) -> Math.round(d.centerY())).thenComparingDouble(Detected::centerX));
         return found;
@@ -115,25 +116,25 @@ public final class ShapesReader {
             double r = v[p];
             double g = v[plane + p];
             double b = v[2 * plane + p];
-            double best = distance(r, g, b, ShapeColor.BACKGROUND);
+            double best = squaredDistance(r, g, b, ShapeColor.BACKGROUND);
             int label = -1;
             for (int i = 0; i < palette.length; i++) {
-                double d = distance(r, g, b, rgb[i]);
+                double d = squaredDistance(r, g, b, rgb[i]);
                 if (d < best) {
                     best = d;
                     label = i;
                 }
             }
-            labels[p] = best <= maxColorDistance ? label : -1;
+            labels[p] = best <= maxColorDistance * maxColorDistance ? label : -1;
         }
         return labels;
     }
 
-    private static double distance(double r, double g, double b, double[] c) {
-        return Math.sqrt((r - c[0]) * (r - c[0]) + (g - c[1]) * (g - c[1]) + (b - c[2]) * (b - c[2]));
+    private static double squaredDistance(double r, double g, double b, double[] c) {
+        return (r - c[0]) * (r - c[0]) + (g - c[1]) * (g - c[1]) + (b - c[2]) * (b - c[2]);
     }
 
-    private static Detected describe(ShapeColor color, List<Integer> pixels, int w, double scale) {
+    private static Detected describe(ShapeColor color, int[] pixels, int w, double scale) {
         int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = -1, maxY = -1;
         double sx = 0, sy = 0;
         for (int p : pixels) {
@@ -146,7 +147,7 @@ public final class ShapesReader {
             sx += x + 0.5;
             sy += y + 0.5;
         }
-        int area = pixels.size();
+        int area = pixels.length;
         int bw = maxX - minX + 1;
         int bh = maxY - minY + 1;
         double hull = hullArea(pixels, w);
@@ -160,14 +161,26 @@ public final class ShapesReader {
         return new Detected(color, shape, size, sx / area, sy / area, minX, minY, maxX, maxY, area, hullFill, solidity);
     }
 
-    /** Area of the convex hull of the pixels' corners (so a full square's hull equals its area). */
-    static double hullArea(List<Integer> pixels, int w) {
-        long[] points = new long[pixels.size() * 4];
-        int n = 0;
+    /**
+     * Area of the convex hull of the pixels' corners (so a full square's hull equals its area).
+     * Only the outer corners of each row's leftmost and rightmost pixel can be hull vertices.
+     */
+    static double hullArea(int[] pixels, int w) {
+        java.util.Map<Integer, int[]> rowSpan = new java.util.TreeMap<>();
         for (int p : pixels) {
-            int x = p % w;
-            int y = p / w;
-            for (int k = 0; k < 4; k++) points[n++] = pack(x + (k & 1), y + (k >> 1));
+            int[] span = rowSpan.computeIfAbsent(p / w, y -> new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE});
+            span[0] = Math.min(span[0], p % w);
+            span[1] = Math.max(span[1], p % w);
+        }
+        long[] points = new long[rowSpan.size() * 4];
+        int n = 0;
+        for (var row : rowSpan.entrySet()) {
+            int y = row.getKey();
+            int[] span = row.getValue();
+            points[n++] = pack(span[0], y);
+            points[n++] = pack(span[0], y + 1);
+            points[n++] = pack(span[1] + 1, y);
+            points[n++] = pack(span[1] + 1, y + 1);
         }
         Arrays.sort(points);
         int[] hx = new int[2 * points.length + 1];

@@ -78,11 +78,13 @@ class ShapesReaderTest {
 
     @Test
     void hullOfAFullSquareIsItsArea() {
-        List<Integer> block = new java.util.ArrayList<>();
-        for (int y = 2; y < 5; y++) for (int x = 3; x < 7; x++) block.add(y * 10 + x);
+        int[] block = new int[12];
+        int n = 0;
+        for (int y = 2; y < 5; y++) for (int x = 3; x < 7; x++) block[n++] = y * 10 + x;
         assertEquals(12.0, ShapesReader.hullArea(block, 10));
-        // A single pixel's hull is the unit square.
-        assertEquals(1.0, ShapesReader.hullArea(List.of(55), 10));
+        // A single pixel's hull is the unit square; an L of three pixels spans a 2x2 hull minus a corner triangle.
+        assertEquals(1.0, ShapesReader.hullArea(new int[] {55}, 10));
+        assertEquals(3.5, ShapesReader.hullArea(new int[] {0, 10, 11}, 10));
     }
 
     @Test
