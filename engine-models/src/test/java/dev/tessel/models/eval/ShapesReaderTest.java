@@ -29,7 +29,7 @@ class ShapesReaderTest {
         int objects = 0;
         int scenes = 0;
         for (int size : new int[] {32, 48, 64}) {
-            int perSplit = size == 32 ? 1500 : 250;
+            int perSplit = size == 32 ? 1000 : 200;
             for (Split split : Split.values()) {
                 ShapesDataset data = new ShapesDataset(split, 100 + size, size);
                 for (int i = 0; i < perSplit; i++) {
@@ -39,9 +39,56 @@ class ShapesReaderTest {
                 }
             }
         }
-        // Reported in docs/data-shapes.md: 6,000 scenes, every object read right.
-        assertEquals(6000, scenes);
-        assertTrue(objects > 8_000, "objects checked: " + objects);
+        // Reported in docs/data-shapes.md: 4,200 scenes, every object read right.
+        assertEquals(4200, scenes);
+        assertTrue(objects > 6_000, "objects checked: " + objects);
+    }
+
+    @Test
+    void blurredRendersStillMatchTheirCaptions() {
+        // A 3x3 [1 2 1] x [1 2 1] blur, the softness of a decoder's output: blur rounds small
+        // triangles and stars, which the reader's blur-stable measures must survive. The misses
+        // are 11-unit objects whose blurred box reads large; the count is printed for the docs.
+        CaptionMatch match = new CaptionMatch(reader);
+        int matched = 0;
+        int total = 0;
+        for (Split split : Split.values()) {
+            ShapesDataset data = new ShapesDataset(split, 77);
+            for (int i = 0; i < 300; i++) {
+                Example e = data.get(i);
+                if (match.judge(e.caption(), blur(e.image())).matches()) matched++;
+                total++;
+            }
+        }
+        System.out.println("ShapesReaderTest: " + matched + " of " + total + " blurred images match their captions");
+        assertTrue(matched >= 0.98 * total, matched + " of " + total + " blurred images match");
+    }
+
+    private static Tensor blur(Tensor image) {
+        int h = image.dim(1);
+        int w = image.dim(2);
+        float[] v = image.toFloatArray();
+        float[] out = new float[v.length];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double sum = 0;
+                    double weight = 0;
+                    for (int dy = -1; dy <= 1; dy++) {
+                        for (int dx = -1; dx <= 1; dx++) {
+                            int yy = y + dy;
+                            int xx = x + dx;
+                            if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                            double k = (2 - Math.abs(dx)) * (2 - Math.abs(dy));
+                            sum += k * v[c * h * w + yy * w + xx];
+                            weight += k;
+                        }
+                    }
+                    out[c * h * w + y * w + x] = (float) (sum / weight);
+                }
+            }
+        }
+        return Tensor.of(out, 3, h, w);
     }
 
     private int checkScene(Example e, int size) {
