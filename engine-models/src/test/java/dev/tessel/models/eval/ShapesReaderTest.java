@@ -44,8 +44,9 @@ class ShapesReaderTest {
     @Test
     void blurredRendersStillMatchTheirCaptions() {
         // A 3x3 binomial blur, the softness of a decoder's output: blur rounds small triangles and
-        // stars, which the reader's blur-stable measures must survive. The misses are 11-unit
-        // objects whose blurred box reads large; the count is printed for the docs.
+        // stars, which the reader's blur-stable measures must survive. The misses are large stars
+        // (14 units) whose blurred points fade below half colour, so their box reads small; the
+        // count is printed for the docs.
         int matched = 0;
         int total = 0;
         for (Split split : Split.values()) {
