@@ -43,7 +43,9 @@ public final class Main {
                                 "./tessel dist train --dist local --ranks 4 --powersgd-rank 2",
                                 "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png")),
                 DvaeCommands.verb(),
-                dev.tessel.cli.bpe.BpeCommands.verb()
+                dev.tessel.cli.bpe.BpeCommands.verb(),
+                dev.tessel.cli.model.ModelCommands.verb(),
+                dev.tessel.cli.data.DataCommands.verb()
         );
     }
 
