@@ -44,7 +44,8 @@ public final class Main {
                                 "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png")),
                 DvaeCommands.verb(),
                 dev.tessel.cli.bpe.BpeCommands.verb(),
-                dev.tessel.cli.model.ModelCommands.verb()
+                dev.tessel.cli.model.ModelCommands.verb(),
+                dev.tessel.cli.prior.PriorCommands.verb()
         );
     }
 
