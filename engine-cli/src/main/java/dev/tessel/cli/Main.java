@@ -5,6 +5,7 @@ import dev.tessel.cli.golden.GoldenCommand;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import dev.tessel.bench.AttentionCommand;
 import dev.tessel.bench.Conv2dCommand;
 import dev.tessel.bench.GemmCommand;
 import java.util.List;
@@ -32,9 +33,10 @@ public final class Main {
                 new DemoCommand(),
                 new GoldenCommand(),
                 new SubcommandVerb("bench", "time a kernel (median GFLOP/s after warm-up)",
-                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run),
+                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run, "attention", AttentionCommand::run),
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
-                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2"))
+                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2",
+                                "./tessel bench attention --text 256 --grid 32 --heads 1 --dim 64"))
         );
     }
 
