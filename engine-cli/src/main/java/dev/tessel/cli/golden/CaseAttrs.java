@@ -53,6 +53,11 @@ public final class CaseAttrs {
         return out;
     }
 
+    public List<String> strings(String key) {
+        if (!(get(key) instanceof List<?> list) || !list.stream().allMatch(v -> v instanceof String)) throw wrongType(key, "a list of strings");
+        return list.stream().map(String.class::cast).toList();
+    }
+
     public double[] numbers(String key) {
         if (!(get(key) instanceof List<?> list)) throw wrongType(key, "a list of numbers");
         double[] out = new double[list.size()];

@@ -46,4 +46,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor logitLaplaceNll(Tensor x, Tensor mu, Tensor lnB) { return CpuLogitLaplace.nll(x, mu, lnB); }
     @Override public Tensor logitLaplaceNllSum(Tensor x, Tensor mu, Tensor lnB) { return CpuLogitLaplace.nllSum(x, mu, lnB); }
     @Override public Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut) { return CpuLogitLaplace.backward(x, mu, lnB, gradOut); }
+
+    @Override public Unscaled unscaleFilter(Tensor x, double scale) { return CpuTraining.unscaleFilter(x, scale); }
+    @Override public long adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep hyper) { return CpuTraining.adamwStep(param, grad, expAvg, expAvgSq, hyper); }
 }
