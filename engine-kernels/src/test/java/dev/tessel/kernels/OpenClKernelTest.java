@@ -1,6 +1,7 @@
 package dev.tessel.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessel.kernels.device.DeviceGemm;
@@ -27,6 +28,7 @@ class OpenClKernelTest {
     void describesItsDevice() {
         assertTrue(cl.api().description().startsWith("opencl ("), cl.api().description());
         assertEquals("opencl", cl.name());
+        assertSame(cl, Backends.byName("opencl"), "-Dtessel.backend=opencl selects this backend");
     }
 
     @Test
@@ -44,6 +46,22 @@ class OpenClKernelTest {
                 KernelTestSupport.assertBitsEqual(REF.cast(view, to), cl.cast(view, to), "cast of a transposed view " + from + "->" + to);
             }
         }
+    }
+
+    @Test
+    void stagesHeapBackedTensorsThroughNativeMemory() {
+        float[] data = new float[35];
+        for (int i = 0; i < data.length; i++) data[i] = i * 0.37f - 5;
+        Tensor heap = new Tensor(dev.tessel.tensor.Storage.wrap(java.lang.foreign.MemorySegment.ofArray(data)), DType.F32,
+                dev.tessel.tensor.Shape.of(5, 7), new long[] {7, 1}, 0);
+        KernelTestSupport.assertBitsEqual(REF.cast(heap, DType.F16), cl.cast(heap, DType.F16), "cast of a heap-backed tensor");
+        float[] target = new float[35];
+        Tensor heapOut = new Tensor(dev.tessel.tensor.Storage.wrap(java.lang.foreign.MemorySegment.ofArray(target)), DType.F32,
+                dev.tessel.tensor.Shape.of(5, 7), new long[] {7, 1}, 0);
+        try (var scope = new dev.tessel.kernels.device.DeviceScope(cl.api())) {
+            scope.downloadInto(scope.upload(heap), heapOut);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data, target, "round trip through the device into a heap-backed tensor");
     }
 
     @Test
