@@ -7,6 +7,7 @@ import dev.tessel.cli.golden.GoldenCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import dev.tessel.bench.Conv2dCommand;
+import dev.tessel.bench.DvaeStepCommand;
 import dev.tessel.bench.GemmCommand;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +34,10 @@ public final class Main {
                 new DemoCommand(),
                 new GoldenCommand(),
                 new SubcommandVerb("bench", "time a kernel (median GFLOP/s after warm-up)",
-                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run),
+                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run, "dvae", DvaeStepCommand::run),
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
-                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2")),
+                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2",
+                                "./tessel bench dvae --preset tiny --batch 32 --threads 2")),
                 DvaeCommands.verb()
         );
     }
