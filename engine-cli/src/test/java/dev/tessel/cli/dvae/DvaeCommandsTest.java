@@ -68,7 +68,7 @@ class DvaeCommandsTest {
         var noResume = assertThrows(UsageException.class, () -> run(new DvaeTrainCommand(), "--out", dir.toString(), "--resume"));
         assertTrue(noResume.getMessage().contains("no " + dir.resolve("checkpoint.safetensors") + " to resume from"), noResume.getMessage());
         var badData = assertThrows(UsageException.class, () -> run(new DvaeTrainCommand(), "--out", dir.toString(), "--data", "mnist-xyz"));
-        assertTrue(badData.getMessage().contains("unknown --data 'mnist-xyz'"), badData.getMessage());
+        assertTrue(badData.getMessage().contains("--data mnist-xyz: unknown data 'mnist-xyz'"), badData.getMessage());
         var noCheckpoint = assertThrows(UsageException.class, () -> run(new DvaeEvalCommand(), "--checkpoint", dir.resolve("none").toString()));
         assertTrue(noCheckpoint.getMessage().contains("no such file"), noCheckpoint.getMessage());
     }
