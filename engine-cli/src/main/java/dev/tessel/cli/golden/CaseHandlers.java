@@ -21,9 +21,12 @@ public final class CaseHandlers {
                 entry("softmax_cross_entropy", new SoftmaxCrossEntropyCase()),
                 entry("gumbel_softmax", new GumbelSoftmaxCase()),
                 entry("attention.masked", new AttentionMaskedCase()),
+                entry("attention.mask", new AttentionMaskCase()),
                 entry("dvae.pixels", new DvaePixelsCase()),
                 entry("dvae.encoder", new DvaeModelCases.Encoder()),
                 entry("dvae.decoder", new DvaeModelCases.Decoder()),
-                entry("adamw", new AdamwCase()));
+                entry("adamw", new AdamwCase()),
+                entry("powersgd", new PowerSgdCase()),
+                entry("bpe.gpt2", new BpeGpt2Case()));
     }
 }
