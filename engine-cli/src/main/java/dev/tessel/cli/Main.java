@@ -34,7 +34,8 @@ public final class Main {
                 new SubcommandVerb("bench", "time a kernel (median GFLOP/s after warm-up)",
                         Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run),
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
-                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2"))
+                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2")),
+                dev.tessel.cli.bpe.BpeCommands.verb()
         );
     }
 

@@ -53,6 +53,11 @@ public final class CaseAttrs {
         return out;
     }
 
+    public List<String> strings(String key) {
+        if (!(get(key) instanceof List<?> list) || !list.stream().allMatch(v -> v instanceof String)) throw wrongType(key, "a list of strings");
+        return list.stream().map(String.class::cast).toList();
+    }
+
     public double[] numbers(String key) {
         if (!(get(key) instanceof List<?> list)) throw wrongType(key, "a list of numbers");
         double[] out = new double[list.size()];
@@ -68,6 +73,19 @@ public final class CaseAttrs {
         if (!has(key)) return fallback;
         if (get(key) instanceof Boolean b) return b;
         throw wrongType(key, "a boolean");
+    }
+
+    /** The JSON object at {@code key} as attrs of its own (errors name the case and the path). */
+    public CaseAttrs object(String key) {
+        if (!(get(key) instanceof Map<?, ?> map)) throw wrongType(key, "an object");
+        Map<String, Object> copy = new java.util.HashMap<>();
+        map.forEach((k, v) -> copy.put(String.valueOf(k), v));
+        return new CaseAttrs(caseName + " attrs." + key, copy);
+    }
+
+    /** The string at {@code key}, or {@code fallback} when the case does not record it. */
+    public String stringOr(String key, String fallback) {
+        return has(key) ? string(key) : fallback;
     }
 
     private Object get(String key) {

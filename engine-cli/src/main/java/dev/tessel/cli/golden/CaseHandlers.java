@@ -21,7 +21,9 @@ public final class CaseHandlers {
                 entry("softmax_cross_entropy", new SoftmaxCrossEntropyCase()),
                 entry("gumbel_softmax", new GumbelSoftmaxCase()),
                 entry("attention.masked", new AttentionMaskedCase()),
+                entry("attention.mask", new AttentionMaskCase()),
                 entry("dvae.pixels", new DvaePixelsCase()),
-                entry("adamw", new AdamwCase()));
+                entry("adamw", new AdamwCase()),
+                entry("bpe.gpt2", new BpeGpt2Case()));
     }
 }

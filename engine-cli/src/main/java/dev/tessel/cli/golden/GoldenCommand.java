@@ -35,15 +35,16 @@ public final class GoldenCommand implements Verb {
 
     @Override public String name() { return "golden"; }
 
-    @Override public String summary() { return "check the engine against golden reference cases (*.safetensors)"; }
+    @Override public String summary() { return "check the engine against golden reference cases (*.safetensors, *_cases.json)"; }
 
     @Override public String synopsis() { return "[options] DIR..."; }
 
     @Override
     public String description() {
         return """
-                Reads every *.safetensors case directly in each DIR (other files and subfolders are ignored;
-                the format is in FORMAT.md next to the cases), computes its out.* and grad.* fields with the
+                Reads every *.safetensors case directly in each DIR, and every JSON text-case file *_cases.json
+                in DIR or one folder down (bpe/bpe_cases.json); other files are ignored (the format is in
+                FORMAT.md next to the cases). Computes each case's out.* and grad.* fields with the
                 engine and compares them elementwise: |got - exp| <= atol + rtol*|exp| with the per-op
                 tolerances of FORMAT.md section 2, integer fields exactly.
                 Prints one line per case: PASS/FAIL, the case, its worst field (the one closest to or

@@ -32,20 +32,31 @@ public final class GoldenRunner {
         this.backend = backend;
     }
 
-    /** The runner the CLI uses: safetensors files, every registered handler. */
+    /** The runner the CLI uses: safetensors files and JSON text cases, every registered handler. */
     public static GoldenRunner standard(Backend backend) {
-        return new GoldenRunner(new SafetensorsCaseReader(), CaseHandlers.all(), backend);
+        CaseReader safetensors = new SafetensorsCaseReader(), json = new JsonCaseReader();
+        return new GoldenRunner(file -> file.getFileName().toString().endsWith(JsonCaseReader.SUFFIX) ? json.read(file) : safetensors.read(file),
+                CaseHandlers.all(), backend);
     }
 
     public Backend backend() { return backend; }
 
-    /** Every {@code *.safetensors} file directly in each folder (not in subfolders), sorted by name per folder. */
+    /**
+     * Every {@code *.safetensors} file directly in each folder, sorted by name per folder, then every
+     * JSON text-case file ({@code *_cases.json}, FORMAT.md 3.11) in the folder or one level down
+     * (the BPE cases sit in {@code bpe/} with their vocabulary).
+     */
     public static List<Path> caseFiles(List<Path> dirs) throws IOException {
         List<Path> files = new ArrayList<>();
         for (Path dir : dirs) {
             if (!Files.isDirectory(dir)) throw new IllegalArgumentException("golden: '" + dir + "' is not a folder");
             try (Stream<Path> entries = Files.list(dir)) {
                 entries.filter(p -> p.getFileName().toString().endsWith(".safetensors") && Files.isRegularFile(p))
+                        .sorted()
+                        .forEach(files::add);
+            }
+            try (Stream<Path> entries = Files.walk(dir, 2)) {
+                entries.filter(p -> p.getFileName().toString().endsWith(JsonCaseReader.SUFFIX) && Files.isRegularFile(p))
                         .sorted()
                         .forEach(files::add);
             }
