@@ -260,8 +260,13 @@ public final class Ops {
             Tensor dx = gx ? be().conv2dBackwardInput(g, wv) : null;
             Tensor dw = gw ? be().conv2dBackwardWeight(xv, g, k) : null;
             if (bias == null) return new Tensor[] {dx, dw};
-            // [B,Cout,H,W] -> [Cout]
-            Tensor db = bias.requiresGrad() ? sumToLastAxis(g.permute(0, 2, 3, 1)) : null;
+            // [B,Cout,H,W] -> [Cout,H,W] -> [Cout,H*W] -> [Cout]: two reductions over contiguous data
+            // (a permute to channels-last would force an element-by-element strided copy)
+            Tensor db = null;
+            if (bias.requiresGrad()) {
+                Tensor perChannelMap = be().reduce(ReduceOp.SUM, g, 0, false);
+                db = be().reduce(ReduceOp.SUM, perChannelMap.reshape(perChannelMap.dim(0), -1), 1, false);
+            }
             return new Tensor[] {dx, dw, db};
         });
     }

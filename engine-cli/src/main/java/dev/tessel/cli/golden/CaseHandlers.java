@@ -23,6 +23,8 @@ public final class CaseHandlers {
                 entry("attention.masked", new AttentionMaskedCase()),
                 entry("attention.mask", new AttentionMaskCase()),
                 entry("dvae.pixels", new DvaePixelsCase()),
+                entry("dvae.encoder", new DvaeModelCases.Encoder()),
+                entry("dvae.decoder", new DvaeModelCases.Decoder()),
                 entry("adamw", new AdamwCase()),
                 entry("bpe.gpt2", new BpeGpt2Case()));
     }
