@@ -1,6 +1,7 @@
 package dev.tessel.cli;
 
 import dev.tessel.cli.demo.DemoCommand;
+import dev.tessel.cli.dvae.DvaeCommands;
 import dev.tessel.cli.golden.GoldenCommand;
 
 import java.io.PrintStream;
@@ -35,7 +36,8 @@ public final class Main {
                         Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run),
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
                                 "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2")),
-                dev.tessel.cli.bpe.BpeCommands.verb()
+                dev.tessel.cli.bpe.BpeCommands.verb(),
+                DvaeCommands.verb()
         );
     }
 

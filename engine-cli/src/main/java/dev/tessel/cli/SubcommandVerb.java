@@ -29,6 +29,31 @@ public final class SubcommandVerb implements Verb {
         this.examples = List.copyOf(examples);
     }
 
+    /**
+     * A sub-command entry point made from a {@link Verb} (whose name is the full "verb command"):
+     * --help prints its help page, otherwise its declared options are parsed exactly as for a
+     * top-level verb, so sub-commands get the same help layout and error messages.
+     */
+    public static ToIntFunction<String[]> of(Verb verb) {
+        return argv -> {
+            List<String> rest = List.of(argv);
+            for (String a : rest) {
+                if (a.equals("--")) break;
+                if (a.equals("--help") || a.equals("-h")) {
+                    System.out.print(HelpText.forVerb(verb));
+                    return 0;
+                }
+            }
+            try {
+                return verb.run(Arguments.parse(verb.name(), verb.options(), rest), System.out);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            }
+        };
+    }
+
     @Override public String name() { return name; }
 
     @Override public String summary() { return summary; }

@@ -1,0 +1,147 @@
+// DvaeTrainCommand: `./tessel dvae train`: trains a dVAE with a progress bar, checkpoints, a
+// training log and a loss-curve PNG, and resumes after a kill.
+//
+// Invariants: everything a run writes lives in --out: checkpoint.safetensors (replaced
+// atomically every --checkpoint-every steps and at the end), train-log.csv (one row per step,
+// cut back to the checkpoint's step on --resume so it never holds steps the model forgot) and
+// loss.png (redrawn at each checkpoint).
+package dev.tessel.cli.dvae;
+
+import dev.tessel.cli.Arguments;
+import dev.tessel.cli.OptionSpec;
+import dev.tessel.cli.UsageException;
+import dev.tessel.cli.Verb;
+import dev.tessel.kernels.cpu.CpuThreads;
+import dev.tessel.models.data.ImageCaptionDataset;
+import dev.tessel.models.data.Split;
+import dev.tessel.models.dvae.DatasetBatches;
+import dev.tessel.models.dvae.DvaeConfig;
+import dev.tessel.models.dvae.DvaeTrainer;
+import dev.tessel.models.dvae.DvaeTrainingSettings;
+import dev.tessel.models.report.ProgressBar;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public final class DvaeTrainCommand implements Verb {
+    static final String CHECKPOINT = "checkpoint.safetensors";
+
+    @Override public String name() { return "dvae train"; }
+
+    @Override public String summary() { return "train a dVAE"; }
+
+    @Override public String synopsis() { return "--out DIR [options]"; }
+
+    @Override
+    public String description() {
+        return """
+                Trains the DALL-E discrete VAE on the data set: gumbel-softmax relaxation, temperature 1 -> 1/16 and
+                KL weight 0 -> 6.6 on cosine schedules scaled to --steps, uniform-prior KL, loss per value, AdamW,
+                parameter EMA, global-norm clipping. Writes DIR/checkpoint.safetensors (model, EMA, optimizer, step,
+                settings; atomically, every --checkpoint-every steps and at the end), DIR/train-log.csv and
+                DIR/loss.png. --resume continues from DIR/checkpoint.safetensors with the settings saved there and
+                repeats the same steps the killed run would have taken. Presets: tiny (32x32, 8x8 tokens of 512,
+                n_hid 32, 3 groups of 1 block) and paper (256x256, 32x32 tokens of 8192, n_hid 256, 4 groups of 2).""";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        List<OptionSpec> o = new ArrayList<>(DvaeData.OPTIONS);
+        o.addAll(List.of(
+                OptionSpec.value("out", "DIR", null, "output folder (created if missing)"),
+                OptionSpec.value("preset", "NAME", "tiny", "tiny or paper"),
+                OptionSpec.value("steps", "N", "2000", "number of updates (the schedules scale to it)"),
+                OptionSpec.value("batch", "B", "32", "images per update"),
+                OptionSpec.value("lr", "X", "0.001", "peak learning rate (cosine to lr/80 over the run)"),
+                OptionSpec.value("kl-weight", "X", "6.6", "final KL weight"),
+                OptionSpec.value("seed", "N", "0", "seed of the initial weights and the gumbel noise"),
+                OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
+                OptionSpec.value("threads", "T", null, "CPU threads (default: -Dtessel.threads, else all cores)"),
+                OptionSpec.flag("resume", "continue from DIR/checkpoint.safetensors")));
+        return o;
+    }
+
+    @Override
+    public List<String> examples() {
+        return List.of("./tessel dvae train --data shapes --preset tiny --steps 2000 --out runs/dvae-shapes",
+                "./tessel dvae train --out runs/dvae-shapes --resume");
+    }
+
+    @Override
+    public int run(Arguments args, PrintStream out) throws IOException {
+        args.noPositionals();
+        if (!args.given("out")) throw new UsageException(name(), "--out DIR is required (where the checkpoint and logs go)");
+        setThreads(args);
+        Path dir = Path.of(args.string("out"));
+        Files.createDirectories(dir);
+        Path checkpoint = dir.resolve(CHECKPOINT);
+        String data = args.string("data");
+        DvaeTrainer trainer;
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (args.flag("resume")) {
+            if (!Files.exists(checkpoint)) throw new UsageException(name(), "--resume: no " + checkpoint + " to resume from");
+            trainer = DvaeTrainer.resume(checkpoint, args.given("steps") ? args.longValue("steps") : 0);
+            Map<String, String> saved = DvaeCommands.metadata(checkpoint);
+            data = saved.getOrDefault("data", data);
+            meta.put("data", data);
+            meta.put("data_seed", saved.getOrDefault("data_seed", "0"));
+            out.println("resuming " + checkpoint + " at step " + trainer.step() + " of " + trainer.settings().steps());
+        } else {
+            DvaeConfig preset = switch (args.choice("preset", "tiny", "paper")) {
+                case "paper" -> DvaeConfig.paper();
+                default -> DvaeConfig.tiny();
+            };
+            long steps = args.longValue("steps");
+            if (steps < 1) throw new UsageException(name(), "--steps must be >= 1, got " + steps);
+            DvaeTrainingSettings defaults = DvaeTrainingSettings.forRun(steps, args.integer("batch", 1, 1 << 16), args.longValue("seed"));
+            DvaeTrainingSettings settings = new DvaeTrainingSettings(defaults.batchSize(), steps, args.number("lr"), defaults.learningRateEndRatio(),
+                    args.number("kl-weight"), defaults.klWarmupFraction(), defaults.temperatureEnd(), defaults.temperatureFraction(),
+                    defaults.weightDecay(), defaults.gradClip(), defaults.emaDecay(), defaults.seed(), args.integer("checkpoint-every", 1, Integer.MAX_VALUE));
+            ImageCaptionDataset probe = DvaeData.open(name(), data, args.given("data-dir") ? args.string("data-dir") : null,
+                    args.longValue("data-seed"), Split.TRAIN, preset.imageSize());
+            trainer = new DvaeTrainer(preset.withChannels(probe.channels()), settings);
+            meta.put("data", data);
+            meta.put("data_seed", Long.toString(args.longValue("data-seed")));
+            out.printf("training %s on %s: %d parameters, %d steps of %d images%n", trainer.model().config(), data,
+                    trainer.model().parameterCount(), steps, settings.batchSize());
+        }
+        DvaeConfig config = trainer.model().config();
+        ImageCaptionDataset train = DvaeData.open(name(), data, args.given("data-dir") ? args.string("data-dir") : null,
+                Long.parseLong(meta.get("data_seed")), Split.TRAIN, config.imageSize());
+        DvaeData.checkShape(name(), train, config);
+        TrainingLog log = TrainingLog.open(dir, trainer.step());
+        DatasetBatches batches = new DatasetBatches(train, trainer.settings().batchSize(), trainer.settings().seed());
+        long startStep = trainer.step();
+        long t0 = System.nanoTime();
+        try (ProgressBar bar = ProgressBar.create("dvae train", trainer.settings().steps()).rateIn(trainer.settings().batchSize(), "img")) {
+            trainer.train(batches, checkpoint, meta, r -> {
+                log.add(r);
+                if (r.step() % trainer.settings().checkpointEvery() == 0 || r.step() == r.steps()) log.flush();
+                bar.field("loss", r.loss()).field("tau", r.temperature()).field("kl_w", r.klWeight()).update(r.step());
+            });
+        }
+        log.flush();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long done = trainer.step() - startStep;
+        out.printf("trained %d steps in %.1f s (%.3f steps/s, %.1f images/s)%n", done, seconds, done / seconds,
+                done * trainer.settings().batchSize() / seconds);
+        out.println("checkpoint: " + checkpoint);
+        out.println("loss curve: " + dir.resolve(TrainingLog.PLOT));
+        return 0;
+    }
+
+    static void setThreads(Arguments args) {
+        if (!args.given("threads")) return;
+        int threads = args.integer("threads", 1, 1024);
+        System.setProperty("tessel.threads", Integer.toString(threads));
+        if (CpuThreads.threads() != threads) {
+            throw new UsageException(null, "the CPU thread pool already runs " + CpuThreads.threads() + " threads; --threads must come before any work");
+        }
+    }
+}
