@@ -37,7 +37,8 @@ public final class Main {
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
                                 "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2")),
                 dev.tessel.cli.bpe.BpeCommands.verb(),
-                DvaeCommands.verb()
+                DvaeCommands.verb(),
+                dev.tessel.cli.clip.ClipCommands.verb()
         );
     }
 

@@ -25,4 +25,19 @@ public interface CaptionTokenizer {
 
     /** The byte-level stand-in: UTF-8 bytes of the lowercased caption, then end token 256. */
     static CaptionTokenizer bytes(int contextLength) { return new ByteCaptionTokenizer(contextLength); }
+
+    /** The project's BPE (shared with the transformer), plus an end token. */
+    static CaptionTokenizer bpe(dev.tessel.models.bpe.BpeTokenizer bpe, int contextLength) { return new BpeCaptionTokenizer(bpe, contextLength); }
+
+    /**
+     * The tokenizer a checkpoint names: "bytes", or the BPE given (when its fingerprint matches);
+     * anything else is an error saying which vocabulary the checkpoint needs.
+     */
+    static CaptionTokenizer forCheckpoint(String name, int contextLength, dev.tessel.models.bpe.BpeTokenizer bpeOrNull) {
+        if (name.equals("bytes")) return bytes(contextLength);
+        if (bpeOrNull != null && BpeCaptionTokenizer.fingerprint(bpeOrNull).equals(name)) return bpe(bpeOrNull, contextLength);
+        throw new IllegalArgumentException("the reranker checkpoint was trained with tokenizer " + name + "; "
+                + (bpeOrNull == null ? "pass the BPE vocabulary it was trained with (--bpe FILE)"
+                        : "the BPE given is " + BpeCaptionTokenizer.fingerprint(bpeOrNull) + ", another vocabulary"));
+    }
 }
