@@ -47,7 +47,7 @@ public final class DvaeTrainCommand implements Verb {
                 settings; atomically, every --checkpoint-every steps and at the end), DIR/train-log.csv and
                 DIR/loss.png. --resume continues from DIR/checkpoint.safetensors with the settings saved there and
                 repeats the same steps the killed run would have taken. Presets: tiny (32x32, 8x8 tokens of 512,
-                n_hid 32, 3 groups of 1 block) and paper (256x256, 32x32 tokens of 8192, n_hid 256, 4 groups of 2).""";
+                n_hid 16, 3 groups of 1 block) and paper (256x256, 32x32 tokens of 8192, n_hid 256, 4 groups of 2).""";
     }
 
     @Override

@@ -1,0 +1,35 @@
+// MlpResblock: one pre-LayerNorm feed-forward resblock, x + proj(gelu(fc(norm(x)))), width 4d.
+//
+// Invariant: it acts on each position independently, so it needs no cache for incremental
+// decoding; its output projection starts at the Sparse Transformer's scaled init like attention's.
+package dev.tessel.models.transformer;
+
+import dev.tessel.autograd.Ops;
+import dev.tessel.autograd.Variable;
+import dev.tessel.autograd.nn.LayerNorm;
+import dev.tessel.autograd.nn.Linear;
+import dev.tessel.autograd.nn.Module;
+import java.util.random.RandomGenerator;
+
+/** The position-wise MLP as a residual block. */
+public final class MlpResblock extends Module {
+    static final int WIDTH_RATIO = 4;
+
+    private final LayerNorm norm;
+    private final Linear fc, out;
+
+    MlpResblock(TransformerConfig c, RandomGenerator rng) {
+        this.norm = registerModule("norm", new LayerNorm(c.dModel(), AttentionResblock.LAYER_NORM_EPS));
+        this.fc = registerModule("fc", Initialization.linear(c.dModel(), WIDTH_RATIO * c.dModel(), Initialization.STD, rng));
+        this.out = registerModule("out", Initialization.linear(WIDTH_RATIO * c.dModel(), c.dModel(), Initialization.residualStd(c), rng));
+    }
+
+    static long parameterCount(TransformerConfig c) {
+        return Shapes.layerNorm(c.dModel()) + Shapes.linear(c.dModel(), WIDTH_RATIO * c.dModel()) + Shapes.linear(WIDTH_RATIO * c.dModel(), c.dModel());
+    }
+
+    /** x [B, T, d] -> [B, T, d]. */
+    public Variable forward(Variable x) {
+        return Ops.add(x, out.forward(Ops.geluErf(fc.forward(norm.forward(x)))));
+    }
+}

@@ -1,0 +1,208 @@
+// PriorTrainer: trains the transformer on (caption, image tokens) pairs with DALL·E's recipe:
+// AdamW(0.9, 0.96, eps 1e-8, weight decay 4.5e-2), Adam variance clipped at 5, global-norm clip
+// 4, linear warmup to the peak learning rate, halving on plateau (at most 5 times), and a
+// parameter EMA (0.99) that sampling can swap in. Checkpoints hold everything needed to resume.
+//
+// Invariants: one step() = one forward, one backward, one update, one EMA update; a step whose
+// gradient norm is not finite changes nothing but is reported. A checkpoint is written atomically
+// and restores weights, EMA, Adam moments, the step count and the halvings so far exactly, so a
+// resumed run continues the same trajectory (only the plateau watch's best loss starts afresh).
+package dev.tessel.models.transformer;
+
+import dev.tessel.autograd.nn.Parameter;
+import dev.tessel.autograd.optim.AdamW;
+import dev.tessel.autograd.optim.GradClipping;
+import dev.tessel.autograd.optim.HalveOnPlateau;
+import dev.tessel.autograd.optim.ParameterEma;
+import dev.tessel.autograd.optim.Schedule;
+import dev.tessel.tensor.Json;
+import dev.tessel.tensor.Safetensors;
+import dev.tessel.tensor.SafetensorsFile;
+import dev.tessel.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The stage-2 training loop's state and its update step. Not thread-safe. */
+public final class PriorTrainer {
+    /**
+     * @param peakLr        learning rate after warmup (paper 4.5e-4)
+     * @param warmupSteps   linear warmup length (paper 5,000)
+     * @param plateauPatience evaluations without improvement before halving (0 = never halve)
+     * @param checkpointing recompute each resblock in backward (activation checkpointing)
+     */
+    public record Settings(double peakLr, long warmupSteps, double beta1, double beta2, double eps, double weightDecay,
+                           double varianceClip, double clipNorm, double emaDecay, int plateauPatience, boolean checkpointing) {
+        /** The paper's settings. */
+        public static Settings dalle() { return new Settings(4.5e-4, 5000, 0.9, 0.96, 1e-8, 4.5e-2, 5, 4, 0.99, 10, true); }
+
+        public Settings withPeakLr(double lr) {
+            return new Settings(lr, warmupSteps, beta1, beta2, eps, weightDecay, varianceClip, clipNorm, emaDecay, plateauPatience, checkpointing);
+        }
+
+        public Settings withWarmup(long steps) {
+            return new Settings(peakLr, steps, beta1, beta2, eps, weightDecay, varianceClip, clipNorm, emaDecay, plateauPatience, checkpointing);
+        }
+
+        public Settings withCheckpointing(boolean on) {
+            return new Settings(peakLr, warmupSteps, beta1, beta2, eps, weightDecay, varianceClip, clipNorm, emaDecay, plateauPatience, on);
+        }
+    }
+
+    /** What one update did. */
+    public record StepResult(long step, double loss, double textLoss, double imageLoss, double gradNorm, double lr, boolean skipped) {}
+
+    private static final int MAX_HALVINGS = 5;
+
+    private final TextToImageTransformer model;
+    private final Settings settings;
+    private final List<Parameter> parameters;
+    private final AdamW adam;
+    private final ParameterEma ema;
+    private final Schedule warmup;
+    private final HalveOnPlateau plateau;
+    /** Halvings made before the last restore (a resumed run starts a fresh plateau watch: its best loss is not saved). */
+    private int restoredHalvings;
+    private long step;
+
+    public PriorTrainer(TextToImageTransformer model, Settings settings) {
+        this.model = model;
+        this.settings = settings;
+        this.parameters = model.parameters();
+        this.adam = new AdamW(parameters, 0, settings.beta1(), settings.beta2(), settings.eps(), settings.weightDecay())
+                .withVarianceClip(settings.varianceClip());
+        this.ema = new ParameterEma(parameters, settings.emaDecay());
+        this.warmup = Schedule.linearWarmup(settings.peakLr(), Math.max(1, settings.warmupSteps()));
+        this.plateau = new HalveOnPlateau(Math.max(1, settings.plateauPatience()), MAX_HALVINGS);
+    }
+
+    public TextToImageTransformer model() { return model; }
+
+    public Settings settings() { return settings; }
+
+    /** Updates done so far. */
+    public long steps() { return step; }
+
+    /** The parameter average; {@code try (var s = trainer.ema().swapIn()) { sample... }} uses it. */
+    public ParameterEma ema() { return ema; }
+
+    /** The learning rate the next step uses: warmup, times the plateau factor. */
+    public double learningRate() { return warmup.value(step + 1) * Math.scalb(1.0, -halvings()); }
+
+    /** Times the learning rate has been halved on a plateau (at most 5). */
+    public int halvings() { return Math.min(MAX_HALVINGS, restoredHalvings + plateau.halvings()); }
+
+    /** One update on caption BPE ids (each at most captionRoom(), already truncated) and image token grids [B][grid²]. */
+    public StepResult step(List<int[]> captions, int[][] imageTokens) {
+        if (captions.size() != imageTokens.length || captions.isEmpty()) {
+            throw new IllegalArgumentException("PriorTrainer.step: " + captions.size() + " captions and " + imageTokens.length + " images; need one caption per image");
+        }
+        for (int[] grid : imageTokens) {
+            if (grid.length != model.config().imageTokens()) {
+                throw new IllegalArgumentException("PriorTrainer.step: an image has " + grid.length + " tokens, the model expects " + model.config().imageTokens());
+            }
+        }
+        try (Tensor text = model.textBatch(captions); Tensor image = TextToImageTransformer.ids(imageTokens, model.config().imageTokens())) {
+            return step(text, image);
+        }
+    }
+
+    /** One update on text rows I64 [B, L] (see TextToImageTransformer.textBatch) and image ids I64 [B, N]. */
+    public StepResult step(Tensor text, Tensor image) {
+        adam.zeroGrad();
+        PriorLoss.Value loss = model.loss(text, image, settings.checkpointing());
+        loss.total().backward();
+        double norm = GradClipping.clipGlobalNorm(parameters, settings.clipNorm());
+        double lr = learningRate();
+        boolean skip = !Double.isFinite(norm);
+        if (!skip) {
+            adam.setLr(lr);
+            adam.step();
+            ema.update();
+            step++;
+        }
+        adam.zeroGrad();
+        return new StepResult(step, loss.total().value().getDouble(0), loss.text(), loss.image(), norm, lr, skip);
+    }
+
+    /** Reports a held-out loss; halves the learning rate after plateauPatience reports without improvement (at most 5 times). */
+    public boolean observeValidationLoss(double loss) {
+        return settings.plateauPatience() > 0 && plateau.observe(loss);
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    /** Writes model, EMA, Adam state, step and config to one safetensors file, atomically. */
+    public void save(Path path) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Parameter> named = model.namedParameters();
+        int i = 0;
+        for (var e : named.entrySet()) {
+            tensors.put("model." + e.getKey(), e.getValue().value());
+            tensors.put("ema." + e.getKey(), ema.shadow(i++));
+        }
+        for (var e : adam.stateDict(named).entrySet()) tensors.put("adam." + e.getKey(), e.getValue());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "tessel-prior-1");
+        meta.put("config", Json.write(configJson(model.config())));
+        meta.put("step", Long.toString(step));
+        meta.put("plateau_halvings", Integer.toString(halvings()));
+        Safetensors.write(path, tensors, meta);
+    }
+
+    /** The config a checkpoint was written with (to build a matching model before {@link #restore}). */
+    public static TransformerConfig configOf(Path checkpoint) {
+        try (SafetensorsFile file = Safetensors.read(checkpoint)) {
+            String config = file.metadata().get("config");
+            if (!"tessel-prior-1".equals(file.metadata().get("format")) || config == null) {
+                throw new IllegalArgumentException(checkpoint + " is not a tessel prior checkpoint (no tessel-prior-1 metadata)");
+            }
+            return configFromJson((Map<?, ?>) Json.parse(config));
+        }
+    }
+
+    /** Restores what {@link #save} wrote into this trainer; the model's config must equal the checkpoint's. */
+    public void restore(Path path) {
+        TransformerConfig saved = configOf(path);
+        if (!saved.equals(model.config())) {
+            throw new IllegalArgumentException(path + " holds a model of another shape: " + saved + "; this model is " + model.config());
+        }
+        try (SafetensorsFile file = Safetensors.read(path)) {
+            Map<String, Tensor> weights = new LinkedHashMap<>(), optimizer = new LinkedHashMap<>();
+            for (String name : file.names()) {
+                if (name.startsWith("model.")) weights.put(name.substring(6), file.tensor(name));
+                if (name.startsWith("adam.")) optimizer.put(name.substring(5), file.tensor(name));
+            }
+            model.loadStateDict(weights, true);
+            int i = 0;
+            for (String name : model.namedParameters().keySet()) ema.shadow(i++).copyFrom(file.tensor("ema." + name));
+            adam.loadStateDict(optimizer, model.namedParameters());
+            step = Long.parseLong(file.metadata().get("step"));
+            restoredHalvings = Integer.parseInt(file.metadata().getOrDefault("plateau_halvings", "0")) - plateau.halvings();
+        }
+    }
+
+    static Map<String, Object> configJson(TransformerConfig c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layers", c.layers());
+        m.put("d_model", c.dModel());
+        m.put("heads", c.heads());
+        m.put("text_length", c.textLength());
+        m.put("text_vocab", c.textVocab());
+        m.put("grid", c.grid());
+        m.put("image_vocab", c.imageVocab());
+        m.put("conv_kernel", c.convKernel());
+        return m;
+    }
+
+    static TransformerConfig configFromJson(Map<?, ?> m) {
+        return new TransformerConfig(integer(m, "layers"), integer(m, "d_model"), integer(m, "heads"), integer(m, "text_length"),
+                integer(m, "text_vocab"), integer(m, "grid"), integer(m, "image_vocab"), integer(m, "conv_kernel"));
+    }
+
+    private static int integer(Map<?, ?> m, String key) {
+        if (!(m.get(key) instanceof Long v)) throw new IllegalArgumentException("prior checkpoint config: '" + key + "' missing or not an integer in " + m);
+        return Math.toIntExact(v);
+    }
+}

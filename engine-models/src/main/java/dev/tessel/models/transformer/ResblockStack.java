@@ -1,0 +1,63 @@
+// ResblockStack: the layers of the sparse transformer: layer i (1-indexed) is an attention
+// resblock with DALL·E's pattern for i (column if (i-2) mod 4 == 0, row otherwise, convolutional
+// for the last) followed by an MLP resblock, then a final LayerNorm.
+//
+// Invariants: parameter names are attention_i / mlp_i / final_norm in layer order, so a
+// checkpoint's keys say which layer they belong to; with activation checkpointing each resblock
+// keeps only its input between forward and backward and is recomputed in backward (DALL·E 2.4).
+package dev.tessel.models.transformer;
+
+import dev.tessel.autograd.Checkpoint;
+import dev.tessel.autograd.Variable;
+import dev.tessel.autograd.nn.LayerNorm;
+import dev.tessel.autograd.nn.Module;
+import dev.tessel.kernels.attention.AttentionPattern;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/** The stack of attention and MLP resblocks. */
+public final class ResblockStack extends Module {
+    private final List<AttentionResblock> attention = new ArrayList<>();
+    private final List<MlpResblock> mlp = new ArrayList<>();
+    private final LayerNorm finalNorm;
+
+    ResblockStack(TransformerConfig c, RandomGenerator rng) {
+        for (int i = 1; i <= c.layers(); i++) {
+            attention.add(registerModule("attention_" + i, new AttentionResblock(c, layerPattern(c, i), rng)));
+            mlp.add(registerModule("mlp_" + i, new MlpResblock(c, rng)));
+        }
+        this.finalNorm = registerModule("final_norm", new LayerNorm(c.dModel(), AttentionResblock.LAYER_NORM_EPS));
+    }
+
+    /** Layer i's (1-indexed) attention pattern: DALL·E's schedule, convolution clamped at the grid border. */
+    public static AttentionPattern layerPattern(TransformerConfig c, int layer) {
+        return AttentionPattern.dalleLayer(layer, c.layers(), c.textLength(), c.grid(), c.grid(), c.convKernel());
+    }
+
+    static long parameterCount(TransformerConfig c) {
+        return c.layers() * (AttentionResblock.parameterCount(c) + MlpResblock.parameterCount(c)) + Shapes.layerNorm(c.dModel());
+    }
+
+    public List<AttentionResblock> attentionBlocks() { return List.copyOf(attention); }
+
+    /**
+     * x [B, T, d] at positions start.. -> normalised hidden states [B, T, d]. cache (null in
+     * training) holds every layer's earlier keys; checkpoint recomputes each resblock in backward.
+     */
+    public Variable forward(Variable x, int start, KvCache cache, boolean checkpoint) {
+        Variable h = x;
+        for (int i = 0; i < attention.size(); i++) {
+            AttentionResblock a = attention.get(i);
+            MlpResblock m = mlp.get(i);
+            KvCache.Layer layerCache = cache == null ? null : cache.layer(i);
+            if (checkpoint && cache == null) {
+                h = Checkpoint.run(in -> a.forward(in.getFirst(), start, null), List.of(h));
+                h = Checkpoint.run(in -> m.forward(in.getFirst()), List.of(h));
+            } else {
+                h = m.forward(a.forward(h, start, layerCache));
+            }
+        }
+        return finalNorm.forward(h);
+    }
+}
