@@ -13,16 +13,16 @@ import dev.tessel.cli.VerbGroup;
 import dev.tessel.models.bpe.BpeTokenizer;
 import dev.tessel.models.clip.CaptionTokenizer;
 import dev.tessel.models.clip.ClipConfig;
-import dev.tessel.models.clip.ClipModel;
 import dev.tessel.models.clip.ClipTrainer;
 import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
+import dev.tessel.models.pipeline.ClipStage;
+import dev.tessel.models.pipeline.TrainingLoop;
 import dev.tessel.models.report.ProgressBar;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /** The {@code clip} verb. */
 public final class ClipCommands {
@@ -34,7 +34,7 @@ public final class ClipCommands {
 
     /** The tokenizer --bpe names, or the byte-level stand-in. */
     static CaptionTokenizer tokenizer(Arguments args) {
-        int context = args.integer("text-context", 4, 256);
+        int context = args.integer("text-context", 2, 256);
         return args.given("bpe") ? CaptionTokenizer.bpe(BpeTokenizer.load(Path.of(args.string("bpe"))), context) : CaptionTokenizer.bytes(context);
     }
 
@@ -53,7 +53,9 @@ public final class ClipCommands {
                     of --data (for shapes: never the held-out colour-shape pairs). Each batch holds distinct
                     captions. Stops at --steps or after --max-minutes, whichever comes first, and saves the
                     checkpoint --out atomically every --checkpoint-every steps and at the end; run it again to
-                    resume. Prints the step reached, the last loss and the temperature.""";
+                    resume. When the first steps show that --steps cannot finish within --max-minutes, the
+                    learning-rate schedule is shortened to what fits. Prints the step reached, the last loss
+                    and the temperature.""";
         }
 
         @Override
@@ -96,19 +98,18 @@ public final class ClipCommands {
                 throw new UsageException(name(), e.getMessage());
             }
             long steps = args.longValue("steps");
-            ClipTrainer.Options options = new ClipTrainer.Options(steps, args.integer("batch", 2, 4096), args.number("lr"),
-                    args.number("max-minutes") * 60, args.integer("checkpoint-every", 1, Integer.MAX_VALUE), args.longValue("seed"));
+            if (steps <= 0) throw new UsageException(name(), "--steps must be positive, got " + steps);
+            ClipTrainer.Options options = new ClipTrainer.Options(args.integer("batch", 2, 4096), args.number("lr"), args.longValue("seed"));
+            TrainingLoop.Budget budget = new TrainingLoop.Budget(steps, args.number("max-minutes") * 60);
             Path target = Path.of(args.string("out"));
-            ClipModel fresh = new ClipModel(config, tokenizer, new SplittableRandom(options.seed()));
-            out.printf(Locale.ROOT, "reranker %s: %,d parameters, tokenizer %s, data %s (%s)%n", args.string("preset"), fresh.parameterCount(),
-                    tokenizer.name(), train.name(), train.split().label());
-            ClipTrainer.Result result;
-            try (ProgressBar bar = ProgressBar.create("clip", steps)) {
-                result = new ClipTrainer(train, options).train(fresh, target, bar);
-            }
-            float[] losses = result.losses();
-            out.printf(Locale.ROOT, "step %d of %d%s in %.1f s; last loss %.4f; temperature %.4f%n", result.step(), steps,
-                    result.timeBoxed() ? " (stopped by --max-minutes)" : "", result.seconds(),
+            BpeTokenizer bpe = args.given("bpe") ? BpeTokenizer.load(Path.of(args.string("bpe"))) : null;
+            out.printf(Locale.ROOT, "reranker %s (%s), tokenizer %s, data %s (%s)%s%n", args.string("preset"), config.toJson(), tokenizer.name(),
+                    train.name(), train.split().label(), java.nio.file.Files.isRegularFile(target) ? ", resuming " + target : "");
+            ClipStage.Result result = ClipStage.train(config, tokenizer, bpe, train, options, budget, target,
+                    args.integer("checkpoint-every", 1, Integer.MAX_VALUE), total -> ProgressBar.create("clip", total).rateIn(options.batchSize(), "pairs"));
+            float[] losses = result.outcome().losses();
+            out.printf(Locale.ROOT, "step %d of %d%s in %.1f s; last loss %.4f; temperature %.4f%n", result.outcome().steps(),
+                    result.outcome().scheduledSteps(), result.outcome().timeBoxed() ? " (stopped by --max-minutes)" : "", result.outcome().seconds(),
                     losses.length == 0 ? Double.NaN : losses[losses.length - 1], 1 / result.model().logitScale());
             out.println("wrote " + target);
             return 0;

@@ -25,15 +25,8 @@ public final class ClipCheckpoint {
 
     private ClipCheckpoint() {}
 
-    /**
-     * What a checkpoint holds besides the weights. {@code targetSteps} is the step budget of the
-     * run that wrote it, {@code timeBoxed} whether that run stopped at its wall-clock cap (a
-     * finished time-boxed run counts as done for its budget, see {@link #isDone}).
-     */
-    public record State(long step, long targetSteps, boolean timeBoxed, float[] losses) {
-        /** True when a run with this budget needs no more training. */
-        public boolean isDone(long budgetSteps) { return step >= budgetSteps || (timeBoxed && targetSteps == budgetSteps); }
-    }
+    /** What a checkpoint holds besides the weights: updates done, the schedule's length, the loss of every update. */
+    public record State(long step, long scheduledSteps, float[] losses) {}
 
     /** A loaded model with the optimizer moments and training state it was saved with. */
     public record Loaded(ClipModel model, Map<String, Tensor> optimizerState, State state) {}
@@ -50,8 +43,7 @@ public final class ClipCheckpoint {
         meta.put("tokenizer", model.tokenizer().name());
         meta.put("tokenizer_context", Integer.toString(model.tokenizer().contextLength()));
         meta.put("step", Long.toString(state.step()));
-        meta.put("target_steps", Long.toString(state.targetSteps()));
-        meta.put("time_boxed", Boolean.toString(state.timeBoxed()));
+        meta.put("scheduled_steps", Long.toString(state.scheduledSteps()));
         meta.put("losses", Integer.toString(state.losses().length));
         try {
             Path parent = path.toAbsolutePath().getParent();
@@ -87,8 +79,7 @@ public final class ClipCheckpoint {
             int lossCount = Integer.parseInt(meta.get("losses"));
             float[] stored = file.tensor(LOSS).toFloatArray();
             float[] losses = java.util.Arrays.copyOf(stored, lossCount);
-            State state = new State(Long.parseLong(meta.get("step")), Long.parseLong(meta.get("target_steps")),
-                    Boolean.parseBoolean(meta.get("time_boxed")), losses);
+            State state = new State(Long.parseLong(meta.get("step")), Long.parseLong(meta.get("scheduled_steps")), losses);
             return new Loaded(model, optim, state);
         }
     }

@@ -1,22 +1,22 @@
-// ClipTrainer: the reranker's training loop: distinct-caption batches from the training split,
-// symmetric InfoNCE, AdamW with warmup + cosine decay, temperature clamp, atomic checkpoints and
-// resume, bounded by a step budget AND a wall-clock cap.
+// ClipTrainer: one update at a time of the reranker: distinct-caption batches from the training
+// split, symmetric InfoNCE, AdamW with warmup + cosine decay over the scheduled steps, global-norm
+// clip, temperature clamp; save and resume. The loop around it (budget, wall clock, progress) is
+// the pipeline's TrainingLoop.
 //
-// Invariants: it reads only the data set it is given (the caller passes a TRAIN split: never the
-// held-out pairs, never the attribute reader); batch k depends only on (seed, k), so a resumed run
-// sees the same batches a run without the kill would have; the learning rate is a pure function
-// of the step (Schedule), so it resumes exactly too.
+// Invariants: it reads only the data set it is given, which must be a TRAIN split (never the
+// held-out pairs, never the attribute reader); batch k depends only on (seed, k) and the learning
+// rate only on (k, scheduled steps), so a run resumed from a checkpoint continues exactly.
 package dev.tessel.models.clip;
 
 import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.optim.AdamW;
 import dev.tessel.autograd.optim.GradClipping;
 import dev.tessel.autograd.optim.Schedule;
+import dev.tessel.models.bpe.BpeTokenizer;
 import dev.tessel.models.data.Example;
 import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ImageCaptionDataset;
 import dev.tessel.models.data.Split;
-import dev.tessel.models.report.ProgressBar;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,106 +24,104 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 
-/** Trains a {@link ClipModel}; see {@link Options} for the knobs. */
+/** The reranker's training state and its update step. Not thread-safe. */
 public final class ClipTrainer {
-    /**
-     * @param steps           step budget (the schedule's length)
-     * @param maxSeconds      wall-clock cap of this call; the run stops early and is saved (time-boxed)
-     * @param checkpointEvery steps between checkpoints (the last step is always saved)
-     */
-    public record Options(long steps, int batchSize, double lr, double maxSeconds, int checkpointEvery, long seed) {
+    /** Pairs per batch, peak learning rate, seed of the batch order. */
+    public record Options(int batchSize, double lr, long seed) {
         public Options {
-            if (steps <= 0 || batchSize < 2 || !(lr > 0) || !(maxSeconds > 0) || checkpointEvery <= 0) {
-                throw new IllegalArgumentException("ClipTrainer: need steps > 0, batch >= 2 (InfoNCE needs negatives), lr > 0, max seconds > 0,"
-                        + " checkpoint interval > 0; got steps " + steps + ", batch " + batchSize + ", lr " + lr + ", max seconds "
-                        + maxSeconds + ", every " + checkpointEvery);
+            if (batchSize < 2 || !(lr > 0)) {
+                throw new IllegalArgumentException("ClipTrainer: need batch >= 2 (InfoNCE needs negatives) and lr > 0; got batch " + batchSize + ", lr " + lr);
             }
         }
     }
 
-    /** What a call did: the step reached, whether the clock stopped it, its own duration. */
-    public record Result(ClipModel model, long step, boolean timeBoxed, double seconds, float[] losses) {}
-
+    private final ClipModel model;
     private final ImageCaptionDataset data;
     private final Options options;
+    private final AdamW adam;
+    private final float[] restoredLosses;
+    private long scheduledSteps;
+    private long step;
 
-    public ClipTrainer(ImageCaptionDataset data, Options options) {
+    /** A fresh run of {@code scheduledSteps} updates. */
+    public ClipTrainer(ClipModel model, ImageCaptionDataset data, Options options, long scheduledSteps) {
+        this(model, data, options, scheduledSteps, 0, new float[0]);
+    }
+
+    private ClipTrainer(ClipModel model, ImageCaptionDataset data, Options options, long scheduledSteps, long step, float[] restoredLosses) {
         if (data.split() != Split.TRAIN) {
             throw new IllegalArgumentException("ClipTrainer: the reranker trains on the train split only, got " + data.name() + " ("
                     + data.split().label() + ")");
         }
+        if (scheduledSteps <= 0) throw new IllegalArgumentException("ClipTrainer: scheduled steps must be > 0, got " + scheduledSteps);
+        this.model = model;
         this.data = data;
         this.options = options;
+        this.adam = new AdamW(model.parameters(), options.lr(), 0.9, 0.98, 1e-6, 0.01);
+        this.scheduledSteps = scheduledSteps;
+        this.step = step;
+        this.restoredLosses = restoredLosses;
     }
 
-    /**
-     * Trains {@code model} from scratch, or resumes the checkpoint at {@code checkpoint} when it
-     * exists (its weights, moments, step and losses replace {@code model}'s). Returns at once when
-     * the checkpoint is already done for this budget.
-     */
-    public Result train(ClipModel fresh, Path checkpoint, ProgressBar bar) { return train(fresh, checkpoint, bar, options.steps()); }
-
-    /** As {@link #train(ClipModel, Path, ProgressBar)}, but stops after {@code stopAt} steps as a killed run would (tests resume with it). */
-    Result train(ClipModel fresh, Path checkpoint, ProgressBar bar, long stopAt) {
-        ClipModel model = fresh;
-        AdamW adam = optimizer(fresh);
-        long step = 0;
-        List<Float> losses = new ArrayList<>();
-        if (checkpoint != null && java.nio.file.Files.isRegularFile(checkpoint)) {
-            ClipCheckpoint.Loaded loaded = ClipCheckpoint.load(checkpoint, (name, context) -> sameTokenizer(fresh.tokenizer(), name, context));
-            if (!loaded.model().config().equals(fresh.config())) {
-                throw new IllegalArgumentException("reranker checkpoint " + checkpoint + " has config " + loaded.model().config().toJson()
-                        + " but this run asks for " + fresh.config().toJson() + "; delete it or choose another --out");
-            }
-            model = loaded.model();
-            adam = optimizer(model);
-            adam.loadStateDict(loaded.optimizerState(), model.namedParameters());
-            step = loaded.state().step();
-            for (float f : loaded.state().losses()) losses.add(f);
-            if (loaded.state().isDone(options.steps())) {
-                return new Result(model, step, loaded.state().timeBoxed(), 0, toArray(losses));
-            }
+    /** Continues the run saved at {@code checkpoint}; its model must have {@code expected}'s config. */
+    public static ClipTrainer resume(Path checkpoint, ImageCaptionDataset data, Options options, ClipConfig expected, BpeTokenizer bpeOrNull) {
+        ClipCheckpoint.Loaded loaded = ClipCheckpoint.load(checkpoint, (name, context) -> CaptionTokenizer.forCheckpoint(name, context, bpeOrNull));
+        if (!loaded.model().config().equals(expected)) {
+            throw new IllegalArgumentException("reranker checkpoint " + checkpoint + " has config " + loaded.model().config().toJson()
+                    + " but this run asks for " + expected.toJson() + "; delete it or choose another --out");
         }
-        Schedule lr = Schedule.linearWarmup(options.lr(), Math.max(1, Math.min(100, options.steps() / 10)),
-                Schedule.cosine(options.lr(), options.lr() * 0.1, Math.max(1, options.steps() - Math.min(100, options.steps() / 10))));
-        long start = System.nanoTime();
-        boolean timeBoxed = false;
-        bar.rateIn(options.batchSize(), "pairs");
-        while (step < Math.min(stopAt, options.steps())) {
-            if ((System.nanoTime() - start) / 1e9 >= options.maxSeconds()) {
-                timeBoxed = true;
-                break;
-            }
-            adam.setLr(lr.value(step));
-            try (ImageBatch batch = batch(step)) {
-                model.zeroGrad();
-                Variable loss = model.loss(batch.images(), batch.captions());
-                loss.backward();
-                GradClipping.clipGlobalNorm(model.parameters(), 1.0);
-                adam.step();
-                model.clampTemperature();
-                losses.add((float) loss.value().getDouble(0));
-            }
+        ClipTrainer t = new ClipTrainer(loaded.model(), data, options, loaded.state().scheduledSteps(), loaded.state().step(), loaded.state().losses());
+        t.adam.loadStateDict(loaded.optimizerState(), t.model.namedParameters());
+        return t;
+    }
+
+    public ClipModel model() { return model; }
+
+    public long step() { return step; }
+
+    public long scheduledSteps() { return scheduledSteps; }
+
+    /** Losses saved by the run this one resumed (empty for a fresh run). */
+    public float[] restoredLosses() { return restoredLosses.clone(); }
+
+    /** Shortens (or lengthens) the learning-rate schedule to {@code steps} updates. */
+    public void fitSchedule(long steps) {
+        if (steps < step) throw new IllegalArgumentException("ClipTrainer.fitSchedule: " + steps + " steps is before the current step " + step);
+        scheduledSteps = steps;
+    }
+
+    /** Warmup over the first 10% (at most 100 steps), then half a cosine down to a tenth of the peak. */
+    double learningRate(long t) {
+        long warmup = Math.max(1, Math.min(100, scheduledSteps / 10));
+        return Schedule.linearWarmup(options.lr(), warmup, Schedule.cosine(options.lr(), options.lr() * 0.1, Math.max(1, scheduledSteps - warmup))).value(t);
+    }
+
+    /** One update; returns the batch's loss. */
+    public double trainStep() {
+        adam.setLr(learningRate(step));
+        try (ImageBatch batch = batch(step)) {
+            model.zeroGrad();
+            Variable loss = model.loss(batch.images(), batch.captions());
+            loss.backward();
+            GradClipping.clipGlobalNorm(model.parameters(), 1.0);
+            adam.step();
+            model.clampTemperature();
             step++;
-            bar.field("loss", losses.getLast()).field("temp", 1 / model.logitScale()).update(step);
-            if (checkpoint != null && step % options.checkpointEvery() == 0 && step < options.steps()) {
-                ClipCheckpoint.save(checkpoint, model, adam, new ClipCheckpoint.State(step, options.steps(), false, toArray(losses)));
-            }
+            return loss.value().getDouble(0);
         }
-        bar.close();
-        float[] history = toArray(losses);
-        if (checkpoint != null && step > 0) ClipCheckpoint.save(checkpoint, model, adam, new ClipCheckpoint.State(step, options.steps(), timeBoxed, history));
-        return new Result(model, step, timeBoxed, (System.nanoTime() - start) / 1e9, history);
     }
 
-    private AdamW optimizer(ClipModel model) { return new AdamW(model.parameters(), options.lr(), 0.9, 0.98, 1e-6, 0.01); }
+    /** Writes weights, moments, step, schedule length and {@code losses} to {@code path} atomically. */
+    public void save(Path path, float[] losses) {
+        ClipCheckpoint.save(path, model, adam, new ClipCheckpoint.State(step, scheduledSteps, losses));
+    }
 
     /**
-     * Batch {@code step}: up to batchSize examples with distinct captions (a repeated caption would
-     * be a false negative of InfoNCE), drawn from a stream that depends on (seed, step) only.
+     * Batch {@code t}: up to batchSize examples with distinct captions (a repeated caption would
+     * be a false negative of InfoNCE), drawn from a stream that depends on (seed, t) only.
      */
-    ImageBatch batch(long step) {
-        SplittableRandom random = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + step);
+    ImageBatch batch(long t) {
+        SplittableRandom random = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + t);
         long range = data.isBounded() ? data.size() : 1L << 40;
         List<Example> picked = new ArrayList<>();
         Set<String> captions = new HashSet<>();
@@ -139,19 +137,5 @@ public final class ClipTrainer {
         }
     }
 
-    private static CaptionTokenizer sameTokenizer(CaptionTokenizer current, String name, int context) {
-        if (!current.name().equals(name) || current.contextLength() != context) {
-            throw new IllegalArgumentException("reranker checkpoint was trained with tokenizer " + name + " (context " + context
-                    + ") but this run uses " + current.name() + " (context " + current.contextLength() + ")");
-        }
-        return current;
-    }
-
-    private static float[] toArray(List<Float> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) out[i] = values.get(i);
-        return out;
-    }
-
-    @Override public String toString() { return "ClipTrainer(" + data.name() + ", " + options + ")"; }
+    @Override public String toString() { return "ClipTrainer(" + data.name() + ", " + options + ", step " + step + " of " + scheduledSteps + ")"; }
 }

@@ -10,10 +10,7 @@ import dev.tessel.kernels.Backends;
 import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
-import dev.tessel.models.report.ProgressBar;
 import dev.tessel.tensor.Tensor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +22,6 @@ class ClipModelTest {
     private static final ClipConfig TINY = ClipConfig.preset("tiny", 16, 3, 48);
 
     private static ClipModel tiny(long seed) { return new ClipModel(TINY, CaptionTokenizer.bytes(48), new SplittableRandom(seed)); }
-
-    private static ProgressBar quietBar() {
-        return new ProgressBar("test", 10, new PrintStream(new ByteArrayOutputStream()), false, System::nanoTime);
-    }
 
     @Test
     void lossIsTheMeanOfBothCrossEntropiesOverCosineLogits() {
@@ -103,23 +96,39 @@ class ClipModelTest {
 
     private static void resumeReproducesUnbrokenRun(Path dir) {
         ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
-        ClipTrainer.Options four = new ClipTrainer.Options(4, 4, 1e-3, 3600, 2, 9);
-        ClipTrainer.Result unbroken = new ClipTrainer(train, four).train(tiny(7), dir.resolve("a.safetensors"), quietBar());
-        // the same run killed after its step-2 checkpoint, then started again
-        Path b = dir.resolve("b.safetensors");
-        ClipTrainer trainer = new ClipTrainer(train, four);
-        assertEquals(2, trainer.train(tiny(7), b, quietBar(), 2).step());
-        assertFalse(ClipCheckpoint.load(b, (name, ctx) -> CaptionTokenizer.bytes(ctx)).state().isDone(4));
-        ClipTrainer.Result half = trainer.train(tiny(8), b, quietBar());
-        assertEquals(4, half.step());
-        ClipCheckpoint.Loaded reloaded = ClipCheckpoint.load(b, (name, ctx) -> CaptionTokenizer.bytes(ctx));
-        assertEquals(4, reloaded.state().step());
-        assertTrue(reloaded.state().isDone(4));
-        assertArrayEquals(unbroken.losses(), reloaded.state().losses());
+        ClipTrainer.Options options = new ClipTrainer.Options(4, 1e-3, 9);
+        ClipTrainer unbroken = new ClipTrainer(tiny(7), train, options, 4);
+        float[] losses = new float[4];
+        for (int s = 0; s < 4; s++) losses[s] = (float) unbroken.trainStep();
+        // the same run killed after its step-2 checkpoint, then resumed from it
+        Path checkpoint = dir.resolve("clip.safetensors");
+        ClipTrainer first = new ClipTrainer(tiny(7), train, options, 4);
+        float[] head = {(float) first.trainStep(), (float) first.trainStep()};
+        first.save(checkpoint, head);
+        ClipTrainer resumed = ClipTrainer.resume(checkpoint, train, options, TINY, null);
+        assertEquals(2, resumed.step());
+        assertEquals(4, resumed.scheduledSteps());
+        assertArrayEquals(head, resumed.restoredLosses());
+        float[] tail = {(float) resumed.trainStep(), (float) resumed.trainStep()};
+        assertArrayEquals(new float[] {losses[2], losses[3]}, tail);
         Map<String, Tensor> expected = unbroken.model().stateDict();
-        for (var e : reloaded.model().stateDict().entrySet()) {
+        for (var e : resumed.model().stateDict().entrySet()) {
             assertArrayEquals(expected.get(e.getKey()).toFloatArray(), e.getValue().toFloatArray(), e.getKey());
         }
+    }
+
+    @Test
+    void aCheckpointOfAnotherConfigIsRefusedWithBothConfigsNamed(@TempDir Path dir) {
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
+        ClipTrainer.Options options = new ClipTrainer.Options(2, 1e-3, 1);
+        Path checkpoint = dir.resolve("clip.safetensors");
+        new ClipTrainer(tiny(1), train, options, 2).save(checkpoint, new float[0]);
+        ClipConfig other = ClipConfig.preset("tiny", 32, 3, 48);
+        var e = assertThrows(IllegalArgumentException.class, () -> ClipTrainer.resume(checkpoint, train, options, other, null));
+        assertTrue(e.getMessage().contains("\"image_size\":16") && e.getMessage().contains("\"image_size\":32"), e.getMessage());
+        var wrongSplit = assertThrows(IllegalArgumentException.class,
+                () -> new ClipTrainer(tiny(1), new ShapesDataset(Split.HELD_OUT, 5, 16), options, 2));
+        assertTrue(wrongSplit.getMessage().contains("held-out"), wrongSplit.getMessage());
     }
 
     private static double[][] rows(Tensor t) {

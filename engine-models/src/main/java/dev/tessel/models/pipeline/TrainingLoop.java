@@ -1,0 +1,108 @@
+// TrainingLoop: the one time-boxed loop every demo training stage runs (dVAE, transformer,
+// reranker): a step budget AND a wall-clock cap, a schedule fitted to the cap, progress, periodic
+// atomic checkpoints and the loss history.
+//
+// Invariants: the loop never starts a step after the cap has passed, so a run overshoots its cap
+// by at most one step plus one checkpoint; the schedule is shortened at most once, at the start of
+// a fresh run, and only ever shortened (so a resumed run keeps the length its checkpoint has);
+// the last state is always saved, whatever stopped the loop.
+package dev.tessel.models.pipeline;
+
+import dev.tessel.models.report.ProgressBar;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+
+/** Runs a {@link Run} within a {@link Budget}. */
+public final class TrainingLoop {
+    /** Steps measured before the schedule is fitted to the wall-clock cap (the first one, JIT warm-up, is not timed). */
+    static final int PROBE_STEPS = 6;
+    /** Share of the cap a fitted schedule plans to use (the rest absorbs checkpoints and noise). */
+    static final double PLAN_SHARE = 0.9;
+
+    private TrainingLoop() {}
+
+    /** At most {@code steps} updates and at most {@code seconds} of wall clock. */
+    public record Budget(long steps, double seconds) {
+        public Budget {
+            if (steps <= 0 || !(seconds > 0)) throw new IllegalArgumentException("training budget needs steps > 0 and seconds > 0, got " + steps + ", " + seconds);
+        }
+
+        public String describe() { return steps + " steps or " + Math.round(seconds) + " s"; }
+    }
+
+    /** A resumable training run as the loop sees it. */
+    public interface Run {
+        /** Updates completed (restored from a checkpoint, or 0). */
+        long step();
+
+        /** Length of the run's schedules (learning rate, temperature, ...). */
+        long scheduledSteps();
+
+        /** Losses of the updates completed before this process (from the checkpoint), oldest first. */
+        float[] previousLosses();
+
+        /** One update; returns its loss. */
+        double trainStep();
+
+        /** Progress fields to show besides the loss (e.g. temperature), read after a step. */
+        default Map<String, Double> fields() { return Map.of(); }
+
+        /** Writes a checkpoint of the current state and the loss history atomically. */
+        void save(float[] losses);
+
+        /** Shortens the schedules to {@code steps} (called at most once, early in a fresh run). */
+        void fitSchedule(long steps);
+    }
+
+    /** What a call did; {@code steps} is where the run stands, {@code timeBoxed} whether the cap stopped it. */
+    public record Outcome(long steps, long scheduledSteps, boolean timeBoxed, double seconds, float[] losses) {}
+
+    /**
+     * Trains until the budget is spent. {@code bars} makes the progress bar for a total number of
+     * steps; a fitted schedule gets a fresh bar with the new total (the first one is dropped, not
+     * closed, so a terminal shows one line).
+     */
+    public static Outcome run(Run run, Budget budget, int checkpointEvery, LongFunction<ProgressBar> bars) {
+        List<Float> losses = new ArrayList<>();
+        for (float f : run.previousLosses()) losses.add(f);
+        long target = Math.min(budget.steps(), run.scheduledSteps());
+        boolean fresh = run.step() == 0;
+        long start = System.nanoTime(), probeStart = 0;
+        boolean timeBoxed = false;
+        ProgressBar bar = bars.apply(target);
+        while (run.step() < target) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (elapsed >= budget.seconds()) {
+                timeBoxed = true;
+                break;
+            }
+            if (fresh && run.step() == 1) probeStart = System.nanoTime();
+            if (fresh && run.step() == PROBE_STEPS && target > PROBE_STEPS) {
+                double perStep = (System.nanoTime() - probeStart) / 1e9 / (PROBE_STEPS - 1);
+                long fit = PROBE_STEPS + (long) Math.floor((budget.seconds() * PLAN_SHARE - elapsed) / perStep);
+                if (fit < target) {
+                    target = Math.max(PROBE_STEPS + 1, fit);
+                    run.fitSchedule(target);
+                    bar = bars.apply(target);
+                }
+            }
+            losses.add((float) run.trainStep());
+            bar.field("loss", losses.getLast());
+            run.fields().forEach(bar::field);
+            bar.update(run.step());
+            if (run.step() % checkpointEvery == 0 && run.step() < target) run.save(toArray(losses));
+        }
+        bar.close();
+        float[] history = toArray(losses);
+        run.save(history);
+        return new Outcome(run.step(), target, timeBoxed, (System.nanoTime() - start) / 1e9, history);
+    }
+
+    static float[] toArray(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) out[i] = values.get(i);
+        return out;
+    }
+}
