@@ -42,9 +42,8 @@ public record DvaeConfig(int imageSize, int channels, int groupCount, int blocks
     /**
      * The small model trained on 2 shared CPU cores: 32x32 RGB -> 8x8 tokens of 512 (3 groups, so
      * each token covers a 4x4 patch), n_hid 16 (widths 16, 32, 64; bottlenecks 4, 8, 16), 1 block
-     * per group, n_init 32: 93k parameters. n_hid 32 learned no better per image seen here but cost
-     * 2.5x more per step on the busy machine (docs/performance.md), so the smaller width wins a
-     * 20-minute budget.
+     * per group, n_init 32: 93k parameters. n_hid 32 (266k parameters) cost about 2.5x more per
+     * step on the shared machine (docs/performance.md), too much for a 20-minute budget.
      */
     public static DvaeConfig tiny() { return new DvaeConfig(32, 3, 3, 1, 16, 32, 512); }
 
