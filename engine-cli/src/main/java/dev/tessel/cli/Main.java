@@ -38,7 +38,8 @@ public final class Main {
                                 "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2")),
                 dev.tessel.cli.bpe.BpeCommands.verb(),
                 DvaeCommands.verb(),
-                dev.tessel.cli.clip.ClipCommands.verb()
+                dev.tessel.cli.clip.ClipCommands.verb(),
+                new dev.tessel.cli.generate.GenerateCommand()
         );
     }
 
