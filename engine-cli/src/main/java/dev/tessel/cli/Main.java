@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import dev.tessel.bench.Conv2dCommand;
 import dev.tessel.bench.GemmCommand;
+import dev.tessel.dist.DistCommand;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -36,8 +37,13 @@ public final class Main {
                         Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run),
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
                                 "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2")),
-                dev.tessel.cli.bpe.BpeCommands.verb(),
+                new SubcommandVerb("dist", "distributed training over threads or Open MPI: collectives self-test, sharded-training check, prefetch timeline",
+                        Map.of("selftest", DistCommand::selftest, "train", DistCommand::train, "timeline", DistCommand::timeline),
+                        List.of("mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist selftest --devices-per-machine 2",
+                                "./tessel dist train --dist local --ranks 4 --powersgd-rank 2",
+                                "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png")),
                 DvaeCommands.verb(),
+                dev.tessel.cli.bpe.BpeCommands.verb(),
                 dev.tessel.cli.clip.ClipCommands.verb(),
                 new dev.tessel.cli.generate.GenerateCommand()
         );

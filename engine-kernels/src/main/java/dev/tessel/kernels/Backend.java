@@ -1,5 +1,6 @@
 package dev.tessel.kernels;
 
+import dev.tessel.kernels.attention.BlockLayout;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 
@@ -11,7 +12,8 @@ import dev.tessel.tensor.Tensor;
  * inputs are never modified; the result is a newly allocated contiguous tensor the caller owns.
  * Float ops accept F64, F32, F16 and BF16: F64 is computed in double (that is what gradcheck
  * uses), the others in float, and the result has the input dtype unless stated. A shape or dtype
- * mismatch throws IllegalArgumentException naming the op and both shapes/dtypes.
+ * mismatch throws IllegalArgumentException naming the op and both shapes/dtypes. The one exception to
+ * "inputs are never modified" is {@link #adamwStep}, an optimizer update that works in place.
  */
 public interface Backend {
     String name();
@@ -97,6 +99,34 @@ public interface Backend {
     /** dL/dlogits of gumbelSoftmax from its output y and dL/dy: y * (gradY - sum_axis(gradY * y)) / tau. */
     Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis);
 
+    /**
+     * gumbelSoftmax with the noise drawn from engine-tensor's Philox stream: the uniform at logical
+     * flat position k of logits is {@code Philox.uniform(seed, offset, k)} (a float, not rounded to
+     * the logits' dtype; 16-bit logits compute in float). With {@code hard}, also the one-hot of
+     * the sample's first maximum (straight-through). The draw consumes
+     * {@code Philox.blocks(logits.numel())} counters. Device backends draw the noise in-kernel
+     * (bit-identical uniforms); this default draws it on the host.
+     */
+    default GumbelSample gumbelSoftmaxPhilox(Tensor logits, long seed, long offset, double tau, int axis, boolean hard) {
+        dev.tessel.kernels.reference.ReferenceGumbelSoftmax.checkTau(tau);
+        OpChecks.requireFloat("gumbelSoftmaxPhilox", logits);
+        DType storage = logits.dtype(), compute = storage == DType.F64 ? DType.F64 : DType.F32;
+        Tensor wide = storage == compute ? logits : cast(logits, compute);
+        try (Tensor u = Tensor.zeros(compute, logits.shape())) {
+            dev.tessel.tensor.Philox.fillUniform(u, seed, offset);
+            Tensor soft = gumbelSoftmax(wide, u, tau, axis);
+            Tensor hot = hard ? argmaxOneHot(soft, axis) : null;
+            if (storage == compute) return new GumbelSample(soft, hot);
+            try (soft) {
+                Tensor hotNarrow = hot == null ? null : cast(hot, storage);
+                if (hot != null) hot.close();
+                return new GumbelSample(cast(soft, storage), hotNarrow);
+            }
+        } finally {
+            if (wide != logits) wide.close();
+        }
+    }
+
     /** One-hot (shape and dtype of x) of the first maximum along axis: the straight-through forward value. */
     Tensor argmaxOneHot(Tensor x, int axis);
 
@@ -108,6 +138,18 @@ public interface Backend {
 
     /** {dq, dk, dv} of sum(maskedAttention(q,k,v,mask) * gradOut). */
     Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut);
+
+    /**
+     * Block-sparse self-attention (the DALL·E layers): softmax over the keys {@code layout} shows
+     * each query of q·kᵀ/√D, times v; tiles the layout lists as empty are never computed.
+     * q [B,H,N,D], k [B,H,N,D], v [B,H,N,Dv] in sequence order, N = layout.length(). Returns
+     * {out [B,H,N,Dv] (q's dtype), logSumExp [B,H,N] (F32; F64 for F64 inputs; -inf where a query
+     * sees no key, whose output is 0)}. Same result as maskedAttention with layout.denseMask().
+     */
+    Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, BlockLayout layout);
+
+    /** {dq, dk, dv} of sum(out * gradOut); out and logSumExp are what {@link #sparseAttention} returned for these inputs. */
+    Tensor[] sparseAttentionBackward(Tensor q, Tensor k, Tensor v, BlockLayout layout, Tensor out, Tensor logSumExp, Tensor gradOut);
 
     /** dVAE map_pixels: (1 - 2 eps) x + eps. */
     Tensor mapPixels(Tensor x, double eps);
@@ -123,4 +165,20 @@ public interface Backend {
 
     /** {dL/dmu, dL/dlnB} of sum(nll * gradOut); gradOut broadcasts to x's shape ([1] for the summed NLL). */
     Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut);
+
+    // ------------------------------------------------------------ mixed-precision training (DALL·E section 2.4)
+
+    /**
+     * Filtered unscale of a scaled gradient: x·(1/scale) in x's dtype (F64 in double, else in
+     * float with 1/scale rounded to float); every element whose result is not finite in that dtype
+     * (Inf, NaN, overflow) becomes 0 and is counted. scale must be finite and > 0.
+     */
+    Unscaled unscaleFilter(Tensor x, double scale);
+
+    /**
+     * One fused AdamW update, in place on param and both moments (see {@link AdamWStep} for the
+     * formula, the accepted moment formats and the checks). Returns the number of elements left
+     * untouched because their gradient was not finite (0 on a healthy step).
+     */
+    long adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep hyper);
 }

@@ -69,11 +69,12 @@ class GemmKernelTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F64", "F32", "F16", "BF16"})
     void everyTransposeAndOddShape(DType dtype) {
-        // {M, K, N}: trivial, odd, just above the unpacked cut-off, M across MC=144 and K across KC=256,
-        // N across NC=4080, sizes that leave partial 6-row and 16-column edge tiles, and one-row /
-        // one-column products (the unpacked vector path) with odd lengths.
+        // {M, K, N}: trivial, odd, small enough for SmallGemm (4x16 blocks with row and column tails,
+        // a transposed B staged column by column), just above its cut-off (the packed path: M across
+        // MC=144 and K across KC=256, N across NC=4080, partial 6-row and 16-column edge tiles), and
+        // one-row / one-column products (the unpacked vector path) with odd lengths.
         int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {33, 17, 65}, {6, 16, 400}, {150, 300, 21}, {5, 9, 4100}, {13, 260, 47},
-                {1, 333, 1029}, {1029, 333, 1}};
+                {150, 300, 40}, {41, 270, 131}, {1, 333, 1029}, {1029, 333, 1}};
         long seed = 1;
         for (int[] s : shapes) {
             int m = s[0], k = s[1], n = s[2];

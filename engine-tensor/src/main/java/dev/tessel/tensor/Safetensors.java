@@ -311,8 +311,18 @@ public final class Safetensors {
     private static void writeData(FileChannel out, Tensor t) throws IOException {
         long bytes = t.numel() * t.dtype().byteSize();
         if (bytes == 0) return;
-        if (t.isContiguous()) {
+        if (t.isContiguous() && t.segment().isNative()) {
             writeFully(out, t.segment().asSlice(t.byteOffset(), bytes).asByteBuffer());
+            return;
+        }
+        if (t.isContiguous()) {
+            // A heap Storage is a long[], which has no ByteBuffer view: copy through byte[] chunks.
+            byte[] chunk = new byte[(int) Math.min(bytes, 1 << 16)];
+            for (long done = 0; done < bytes; done += chunk.length) {
+                int len = (int) Math.min(chunk.length, bytes - done);
+                MemorySegment.copy(t.segment(), ValueLayout.JAVA_BYTE, t.byteOffset() + done, chunk, 0, len);
+                writeFully(out, ByteBuffer.wrap(chunk, 0, len));
+            }
             return;
         }
         // Strided view: gather in logical row-major order through a small staging buffer.

@@ -51,7 +51,7 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor zeros(DType dtype, int... dims) {
         Shape s = Shape.of(dims);
-        return new Tensor(Storage.allocate(s.numel() * dtype.byteSize()), dtype, s, s.contiguousStrides(), 0);
+        return new Tensor(Storage.allocate(dtype, s.numel()), dtype, s, s.contiguousStrides(), 0);
     }
 
     public static Tensor zeros(DType dtype, Shape shape) { return zeros(dtype, shape.toArray()); }

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Storage release is deterministic: after close, every tensor sharing the storage fails with
- * IllegalStateException (never a JVM crash), closing twice is harmless, and wrapped memory
- * belongs to its owner.
+ * IllegalStateException (never a JVM crash), on the heap and off it; closing twice is harmless,
+ * and wrapped memory belongs to its owner.
  */
 class StorageTest {
     @Test
@@ -29,6 +29,19 @@ class StorageTest {
     }
 
     @Test
+    void smallBlocksLiveOnTheHeapLargeOnesOffItAndBothRevokeAccessOnClose() {
+        Storage small = Storage.allocate(DType.F32, 16), large = Storage.allocate(DType.F32, Storage.HEAP_LIMIT_BYTES / 4 + 1);
+        assertTrue(!small.isNative(), "a small block is a heap array");
+        assertTrue(large.isNative(), "a block above HEAP_LIMIT_BYTES is off-heap");
+        for (Storage s : new Storage[] {small, large}) {
+            s.segment().set(ValueLayout.JAVA_FLOAT, 4, 1.5f);
+            s.close();
+            assertThrows(IllegalStateException.class, () -> s.segment().get(ValueLayout.JAVA_FLOAT, 4));
+            assertEquals(s == small ? 64 : Storage.HEAP_LIMIT_BYTES + 4, s.byteSize(), "byteSize survives close");
+        }
+    }
+
+    @Test
     void closingAViewClosesTheSharedStorage() {
         Tensor t = Tensor.zeros(DType.BF16, 4);
         Tensor v = t.reshape(2, 2);
@@ -38,10 +51,15 @@ class StorageTest {
     }
 
     @Test
-    void allocateIsZeroedAndAligned() {
-        try (Storage s = Storage.allocate(100)) {
+    void allocateIsZeroedAndNativeBlocksAreAligned() {
+        try (Storage s = Storage.allocateNative(100)) {
             assertEquals(100, s.byteSize());
+            assertTrue(s.isNative());
             assertEquals(0, s.segment().address() % 64);
+            for (long i = 0; i < 100; i++) assertEquals(0, s.segment().get(ValueLayout.JAVA_BYTE, i));
+        }
+        try (Storage s = Storage.allocate(DType.F32, 25)) {
+            assertEquals(100, s.byteSize());
             for (long i = 0; i < 100; i++) assertEquals(0, s.segment().get(ValueLayout.JAVA_BYTE, i));
         }
         try (Storage empty = Storage.allocate(0)) {

@@ -10,6 +10,7 @@ import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backend;
 import dev.tessel.kernels.BinaryOp;
+import dev.tessel.kernels.attention.BlockLayout;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Philox;
 import dev.tessel.tensor.Tensor;
@@ -77,6 +78,20 @@ public final class Functional {
         Tensor qv = q.value(), kv = k.value(), vv = v.value();
         Tensor out = be().maskedAttention(qv, kv, vv, mask);
         return Variable.fromOp("maskedAttention", out, List.of(q, k, v), g -> be().maskedAttentionBackward(qv, kv, vv, mask, g));
+    }
+
+    /**
+     * Block-sparse self-attention (the DALL·E layers, {@link BlockLayout}): q [B,H,N,D],
+     * k [B,H,N,D], v [B,H,N,Dv] -> [B,H,N,Dv], the same values as {@link #maskedAttention} with
+     * layout.denseMask() but with a cost that follows the visible tiles. The rule keeps the output
+     * and the per-query log-sum-exp (N floats per head), never the [N,N] weights.
+     */
+    public static Variable sparseAttention(Variable q, Variable k, Variable v, BlockLayout layout) {
+        Tensor qv = q.value(), kv = k.value(), vv = v.value();
+        Tensor[] result = be().sparseAttention(qv, kv, vv, layout);
+        Tensor out = result[0], logSumExp = result[1];
+        return Variable.fromOp("sparseAttention", out, List.of(q, k, v),
+                g -> be().sparseAttentionBackward(qv, kv, vv, layout, out, logSumExp, g));
     }
 
     // ---------------------------------------------------------------- dVAE pixels (FORMAT.md 3.3)

@@ -14,6 +14,9 @@ import dev.tessel.autograd.nn.Parameter;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.ValueLayout;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -22,6 +25,8 @@ import java.util.Map;
 /** Decoupled-weight-decay Adam. Not thread-safe: step from one thread. */
 public final class AdamW {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private final List<Parameter> parameters;
     private final double beta1, beta2, eps, weightDecay;
@@ -153,20 +158,34 @@ public final class AdamW {
         for (Parameter p : parameters) p.zeroGrad();
     }
 
+    /**
+     * Eight lanes at a time, then a scalar tail; both do the same float operations in the same
+     * order (a lane fma is Math.fma), so every element gets the bits the scalar loop would give.
+     */
     private void updateFloat(Tensor param, Tensor grad, State s, double stepSize, double bc2Sqrt) {
         MemorySegment pm = param.segment(), gm = grad.segment(), mm = s.expAvg.segment(), vm = s.expAvgSq.segment();
         long po = param.byteOffset(), go = grad.byteOffset();
         float decay = (float) (1 - lr * weightDecay), b1 = (float) beta1, b2 = (float) beta2;
         float oneMinusB1 = (float) (1 - beta1), oneMinusB2 = (float) (1 - beta2);
         float bc2 = (float) bc2Sqrt, epsF = (float) eps, negStep = (float) -stepSize, clip = (float) varianceClip;
-        long n = param.numel();
-        for (long i = 0; i < n; i++) {
+        long n = param.numel(), i = 0;
+        for (long bound = n - n % LANES.length(); i < bound; i += LANES.length()) {
+            long o = i * 4;
+            FloatVector g = FloatVector.fromMemorySegment(LANES, gm, go + o, ORDER);
+            FloatVector p = FloatVector.fromMemorySegment(LANES, pm, po + o, ORDER).mul(decay);
+            FloatVector m = g.fma(FloatVector.broadcast(LANES, oneMinusB1), FloatVector.fromMemorySegment(LANES, mm, o, ORDER).mul(b1));
+            FloatVector v = FloatVector.fromMemorySegment(LANES, vm, o, ORDER).mul(b2).add(g.mul(oneMinusB2).mul(g)).min(clip);
+            FloatVector denom = v.sqrt().div(bc2).add(epsF);
+            m.intoMemorySegment(mm, o, ORDER);
+            v.intoMemorySegment(vm, o, ORDER);
+            p.add(m.mul(negStep).div(denom)).intoMemorySegment(pm, po + o, ORDER);
+        }
+        for (; i < n; i++) {
             long o = i * 4;
             float g = gm.get(FLOAT, go + o);
             float p = pm.get(FLOAT, po + o) * decay;
             float m = Math.fma(oneMinusB1, g, mm.get(FLOAT, o) * b1);
-            float v = vm.get(FLOAT, o) * b2 + oneMinusB2 * g * g;
-            if (v > clip) v = clip;
+            float v = Math.min(vm.get(FLOAT, o) * b2 + oneMinusB2 * g * g, clip);
             float denom = (float) Math.sqrt(v) / bc2 + epsF;
             mm.set(FLOAT, o, m);
             vm.set(FLOAT, o, v);

@@ -26,6 +26,7 @@ public final class CaseHandlers {
                 entry("dvae.encoder", new DvaeModelCases.Encoder()),
                 entry("dvae.decoder", new DvaeModelCases.Decoder()),
                 entry("adamw", new AdamwCase()),
+                entry("powersgd", new PowerSgdCase()),
                 entry("bpe.gpt2", new BpeGpt2Case()));
     }
 }

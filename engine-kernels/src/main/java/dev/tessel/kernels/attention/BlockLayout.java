@@ -202,6 +202,21 @@ public final class BlockLayout {
         return (maskWords[maskOffsets[e] + r * wordsPerRow + (c >>> 5)] >>> (c & 31) & 1) != 0;
     }
 
+    /**
+     * Fills keys[0 ..) with the kernel key positions kernel query p sees, ascending, from the tiles
+     * of its query block, and returns how many (keys needs room for N).
+     */
+    public int visibleKeys(int p, int[] keys) {
+        int qb = p / blockSize, r = p - qb * blockSize, count = 0;
+        for (int e = rowStart[qb]; e < rowStart[qb + 1]; e++) {
+            int k0 = keyBlocks[e] * blockSize, cols = Math.min(blockSize, length - k0), off = maskOffsets[e];
+            for (int c = 0; c < cols; c++) {
+                if (off < 0 || (maskWords[off + r * wordsPerRow + (c >>> 5)] >>> (c & 31) & 1) != 0) keys[count++] = k0 + c;
+            }
+        }
+        return count;
+    }
+
     /** Visible (query, key) pairs. */
     public long visiblePairs() { return visiblePairs; }
 

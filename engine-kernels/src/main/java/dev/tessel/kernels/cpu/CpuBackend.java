@@ -1,5 +1,6 @@
 package dev.tessel.kernels.cpu;
 
+import dev.tessel.kernels.attention.BlockLayout;
 import dev.tessel.kernels.*;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
@@ -38,9 +39,14 @@ public final class CpuBackend implements Backend {
     @Override public Tensor argmaxOneHot(Tensor x, int axis) { return CpuGumbelSoftmax.argmaxOneHot(x, axis); }
     @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return CpuMaskedAttention.forward(q, k, v, mask); }
     @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return CpuMaskedAttention.backward(q, k, v, mask, gradOut); }
+    @Override public Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, BlockLayout layout) { return CpuSparseAttention.forward(q, k, v, layout); }
+    @Override public Tensor[] sparseAttentionBackward(Tensor q, Tensor k, Tensor v, BlockLayout layout, Tensor out, Tensor logSumExp, Tensor gradOut) { return CpuSparseAttention.backward(q, k, v, layout, out, logSumExp, gradOut); }
     @Override public Tensor mapPixels(Tensor x, double eps) { return CpuLogitLaplace.mapPixels(x, eps); }
     @Override public Tensor unmapPixels(Tensor y, double eps) { return CpuLogitLaplace.unmapPixels(y, eps); }
     @Override public Tensor logitLaplaceNll(Tensor x, Tensor mu, Tensor lnB) { return CpuLogitLaplace.nll(x, mu, lnB); }
     @Override public Tensor logitLaplaceNllSum(Tensor x, Tensor mu, Tensor lnB) { return CpuLogitLaplace.nllSum(x, mu, lnB); }
     @Override public Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut) { return CpuLogitLaplace.backward(x, mu, lnB, gradOut); }
+
+    @Override public Unscaled unscaleFilter(Tensor x, double scale) { return CpuTraining.unscaleFilter(x, scale); }
+    @Override public long adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep hyper) { return CpuTraining.adamwStep(param, grad, expAvg, expAvgSq, hyper); }
 }

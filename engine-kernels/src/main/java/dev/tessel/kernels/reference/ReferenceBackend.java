@@ -1,5 +1,6 @@
 package dev.tessel.kernels.reference;
 
+import dev.tessel.kernels.attention.BlockLayout;
 import dev.tessel.kernels.*;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
@@ -38,9 +39,14 @@ public final class ReferenceBackend implements Backend {
     @Override public Tensor argmaxOneHot(Tensor x, int axis) { return ReferenceGumbelSoftmax.argmaxOneHot(x, axis); }
     @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return ReferenceMaskedAttention.forward(q, k, v, mask); }
     @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return ReferenceMaskedAttention.backward(q, k, v, mask, gradOut); }
+    @Override public Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, BlockLayout layout) { return ReferenceSparseAttention.forward(q, k, v, layout); }
+    @Override public Tensor[] sparseAttentionBackward(Tensor q, Tensor k, Tensor v, BlockLayout layout, Tensor out, Tensor logSumExp, Tensor gradOut) { return ReferenceSparseAttention.backward(q, k, v, layout, out, logSumExp, gradOut); }
     @Override public Tensor mapPixels(Tensor x, double eps) { return ReferenceLogitLaplace.mapPixels(x, eps); }
     @Override public Tensor unmapPixels(Tensor y, double eps) { return ReferenceLogitLaplace.unmapPixels(y, eps); }
     @Override public Tensor logitLaplaceNll(Tensor x, Tensor mu, Tensor lnB) { return ReferenceLogitLaplace.nll(x, mu, lnB); }
     @Override public Tensor logitLaplaceNllSum(Tensor x, Tensor mu, Tensor lnB) { return ReferenceLogitLaplace.nllSum(x, mu, lnB); }
     @Override public Tensor[] logitLaplaceNllBackward(Tensor x, Tensor mu, Tensor lnB, Tensor gradOut) { return ReferenceLogitLaplace.backward(x, mu, lnB, gradOut); }
+
+    @Override public Unscaled unscaleFilter(Tensor x, double scale) { return ReferenceTraining.unscaleFilter(x, scale); }
+    @Override public long adamwStep(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, AdamWStep hyper) { return ReferenceTraining.adamwStep(param, grad, expAvg, expAvgSq, hyper); }
 }

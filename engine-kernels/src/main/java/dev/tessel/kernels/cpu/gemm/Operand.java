@@ -28,16 +28,6 @@ public record Operand(MemorySegment segment, DType dtype, long offset, long rowS
 
     long index(int row, int col) { return offset + row * rowStride + col * colStride; }
 
-    /** One element as float; only for the small unpacked path, the packed path reads whole lines. */
-    float get(int row, int col) {
-        long i = index(row, col);
-        return switch (dtype) {
-            case F32 -> segment.getAtIndex(FLOAT, i);
-            case F16 -> Float.float16ToFloat(segment.getAtIndex(HALF, i));
-            default -> Float.intBitsToFloat(segment.getAtIndex(HALF, i) << 16);
-        };
-    }
-
     /**
      * Reads {@code count} elements starting at element index {@code start}, {@code stride} apart,
      * converting to float into {@code dst[dstOff + q*dstStride]}. Each dtype gets its own plain loop

@@ -19,8 +19,6 @@ import java.lang.foreign.MemorySegment;
  */
 public final class SgemmDriver {
     static final int MC = 144, KC = 256, NC = 4080;
-    /** Below this many multiply-adds (m*n*k), packing costs more than it saves. */
-    static final long SMALL_FLOPS = 32_768;
     /**
      * Floats of packed B (4 MB, an eighth of the L3) packed per fork-join: several KC panels at once
      * instead of one, because every fork-join wakes parked workers, and on a busy machine a woken
@@ -45,8 +43,8 @@ public final class SgemmDriver {
     public static void multiplyAdd(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOffset, long cRowStride,
                                    int maxThreads) {
         if (m == 0 || n == 0 || k == 0) return;
-        if ((long) m * n * k < SMALL_FLOPS) {
-            unpacked(m, n, k, a, b, c, cOffset, cRowStride);
+        if (SmallGemm.applies(m, n, k)) {
+            SmallGemm.multiplyAdd(m, n, k, a, b, c, cOffset, cRowStride);
             return;
         }
         int threads = Math.max(1, Math.min(maxThreads, CpuThreads.threads()));
@@ -136,18 +134,6 @@ public final class SgemmDriver {
         for (int r = 0; r < rows; r++) MemorySegment.copy(c, cAt + r * rowBytes, tile, (long) r * tileRowBytes, cols * 4L);
         MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes);
         for (int r = 0; r < rows; r++) MemorySegment.copy(tile, (long) r * tileRowBytes, c, cAt + r * rowBytes, cols * 4L);
-    }
-
-    /** Direct triple loop for products too small to repay packing. */
-    private static void unpacked(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOffset, long cRowStride) {
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float sum = 0;
-                for (int p = 0; p < k; p++) sum += a.get(i, p) * b.get(p, j);
-                long at = cOffset + i * cRowStride + j;
-                c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + sum);
-            }
-        }
     }
 
     private static float[] row(Operand x, int length) {

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""Shared runner of the training-step peers (mlp_peer.py, tiny_transformer_peer.py): times
+tessel's `TrainStepCommand <model>` against the same network in PyTorch 1.13, alternating.
+
+Peer rules (DESIGN.md section 5): both sides run the same thread count (torch.set_num_threads
+and OPENBLAS_NUM_THREADS; -Dtessel.threads), both warm up before timing, torch is tried with
+the default and the OpenMP OpenBLAS build (LD_LIBRARY_PATH, for that child only), each with and
+without OMP_WAIT_POLICY=PASSIVE, and the best torch setting is quoted. Tessel and every torch
+setting alternate within each round; the ratio is the median over rounds of
+tessel_ms / best_torch_ms in the same round (below 1 = tessel faster).
+
+Invariant: every number comes from a child process whose last line is 'ms: <median ms per
+step>' measured the same way on both sides: R windows of S whole steps (zero grads, forward,
+backward, AdamW lr 1e-3), median of the per-step means.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+OPENBLAS_OPENMP = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+             "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling"]
+
+
+def torch_worker(args, build):
+    import torch
+    torch.set_num_threads(args.threads_worker)
+    torch.manual_seed(42)
+    model, loss_fn = build(torch)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss_fn().backward()
+        opt.step()
+
+    start, steps = time.perf_counter(), 0
+    while steps < 100 or time.perf_counter() - start < args.warmup_seconds:
+        step()
+        steps += 1
+    per_step = []
+    for _ in range(args.reps):
+        t0 = time.perf_counter()
+        for _ in range(args.window):
+            step()
+        per_step.append((time.perf_counter() - t0) * 1e3 / args.window)
+    print("torch %s threads=%d: %s" % (torch.__version__, torch.get_num_threads(), [round(r, 3) for r in per_step]))
+    print("ms: %.4f" % statistics.median(per_step))
+
+
+def last_ms(cmd, env):
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    lines = [l for l in out.stdout.strip().splitlines() if l.strip()]
+    if out.returncode != 0 or not lines or not lines[-1].startswith("ms:"):
+        sys.exit("command failed: %s\n%s\n%s" % (" ".join(cmd), out.stdout, out.stderr))
+    return float(lines[-1].split(":")[1])
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def main(model_name, description, build, script):
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--reps", type=int, default=9)
+    p.add_argument("--window", type=int, default=50)
+    p.add_argument("--warmup-seconds", type=int, default=4)
+    p.add_argument("--jar", default="engine-bench/target/benchmarks.jar")
+    p.add_argument("--java", default=os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"))
+    p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--threads-worker", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.torch_worker:
+        torch_worker(args, build)
+        return
+    if not os.path.exists(args.jar):
+        sys.exit("%s not found: build it with ./mvnw -B -q -pl engine-bench -am package -DskipTests" % args.jar)
+
+    timing = ["--reps", str(args.reps), "--window", str(args.window), "--warmup-seconds", str(args.warmup_seconds)]
+    settings = [("default", {}), ("OMP_WAIT_POLICY=PASSIVE", {"OMP_WAIT_POLICY": "PASSIVE"})]
+    if os.path.isdir(OPENBLAS_OPENMP):
+        settings += [("openblas-openmp", {"LD_LIBRARY_PATH": OPENBLAS_OPENMP}),
+                     ("openblas-openmp+PASSIVE", {"LD_LIBRARY_PATH": OPENBLAS_OPENMP, "OMP_WAIT_POLICY": "PASSIVE"})]
+    threads = [int(t) for t in args.threads.split(",")]
+    base_env = {k: v for k, v in os.environ.items()
+                if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "LD_LIBRARY_PATH", "OPENBLAS_NUM_THREADS")}
+    loads = [load()]
+    results = {t: [] for t in threads}
+    for r in range(args.rounds):
+        for t in threads:
+            row = {}
+            cmd = [args.java] + JVM_FLAGS + ["-cp", args.jar, "dev.tessel.bench.train.TrainStepCommand", model_name,
+                                             "--threads", str(t)] + timing
+            row["tessel"] = last_ms(cmd, base_env)
+            for name, extra in settings:
+                env = dict(base_env, OPENBLAS_NUM_THREADS=str(t), **extra)
+                cmd = [sys.executable, script, "--torch-worker", "--threads-worker", str(t)] + timing
+                row[name] = last_ms(cmd, env)
+            results[t].append(row)
+            print("round %d, %d thread(s): %s  (load %s)" % (r + 1, t, ", ".join("%s %.3f ms" % kv for kv in row.items()), load()),
+                  flush=True)
+        loads.append(load())
+
+    print()
+    print("%s training step, float32; %d rounds of %d windows x %d steps; load average (1/5/15 min) before: %s, after: %s" % (
+        model_name, args.rounds, args.reps, args.window, loads[0], loads[-1]))
+    print()
+    print("| threads | tessel ms/step | torch ms/step (best setting) | best torch setting | tessel/torch time (median of rounds) |")
+    print("|---|---|---|---|---|")
+    for t, rows in results.items():
+        best = min((name for name, _ in settings), key=lambda n: statistics.median(row[n] for row in rows))
+        tessel = statistics.median(row["tessel"] for row in rows)
+        torch_best = statistics.median(row[best] for row in rows)
+        ratio = statistics.median(row["tessel"] / row[best] for row in rows)
+        print("| %d | %.3f | %.3f | %s | %.2fx |" % (t, tessel, torch_best, best, ratio))

@@ -1,0 +1,162 @@
+package dev.tessel.kernels.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The tile kernels of {@link CpuSparseAttention}: one small register-blocked product that serves
+ * every matrix step of the forward and backward passes (S = Q·Kᵀ, O += P·V, dP = dO·Vᵀ,
+ * dQ += dS·K, dV += Pᵀ·dO, dK += dSᵀ·Q), and the per-row masking and exponentials.
+ *
+ * <p>Invariant: C[i][j] (+)= Σ_k A(i, k)·B[k][j] is vectorised along j (B rows and C rows are
+ * contiguous), A is read by broadcast through two strides, so a transposed A costs nothing. Rows
+ * come in groups of 4 and widths in multiples of 8 (the callers pad their packed operands with
+ * zeros); 4 rows x 16 columns = 8 accumulators, the size that never spills without extra JIT
+ * flags (DESIGN.md 2d).
+ */
+final class AttentionTiles {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    static final int LANES = 8;
+
+    private AttentionTiles() {}
+
+    /**
+     * C[i][j] = (accumulate ? C[i][j] : 0) + Σ_{k < depth} A(i,k)·B[k][j] for i < rows (a multiple
+     * of 4), j < width (a multiple of 8); A(i,k) = a[aOff + i*aRow + k*aCol], B[k][j] = b[bOff + k*bRow + j],
+     * C[i][j] = c[cOff + i*cRow + j].
+     */
+    static void product(float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow,
+                        float[] c, int cOff, int cRow, int rows, int depth, int width, boolean accumulate) {
+        for (int i = 0; i < rows; i += 4) {
+            int a0 = aOff + i * aRow, c0 = cOff + i * cRow;
+            int j = 0;
+            for (; j + 2 * LANES <= width; j += 2 * LANES) product4x16(a, a0, aRow, aCol, b, bOff + j, bRow, c, c0 + j, cRow, depth, accumulate);
+            if (j < width) product4x8(a, a0, aRow, aCol, b, bOff + j, bRow, c, c0 + j, cRow, depth, accumulate);
+        }
+    }
+
+    private static void product4x16(float[] a, int a0, int aRow, int aCol, float[] b, int b0, int bRow,
+                                    float[] c, int c0, int cRow, int depth, boolean accumulate) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (accumulate) {
+            c00 = FloatVector.fromArray(S, c, c0);
+            c01 = FloatVector.fromArray(S, c, c0 + LANES);
+            c10 = FloatVector.fromArray(S, c, c0 + cRow);
+            c11 = FloatVector.fromArray(S, c, c0 + cRow + LANES);
+            c20 = FloatVector.fromArray(S, c, c0 + 2 * cRow);
+            c21 = FloatVector.fromArray(S, c, c0 + 2 * cRow + LANES);
+            c30 = FloatVector.fromArray(S, c, c0 + 3 * cRow);
+            c31 = FloatVector.fromArray(S, c, c0 + 3 * cRow + LANES);
+        } else {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = FloatVector.zero(S);
+        }
+        for (int k = 0; k < depth; k++) {
+            int bk = b0 + k * bRow, ak = a0 + k * aCol;
+            FloatVector b0v = FloatVector.fromArray(S, b, bk), b1v = FloatVector.fromArray(S, b, bk + LANES);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
+            c00 = x.fma(b0v, c00);
+            c01 = x.fma(b1v, c01);
+            x = FloatVector.broadcast(S, a[ak + aRow]);
+            c10 = x.fma(b0v, c10);
+            c11 = x.fma(b1v, c11);
+            x = FloatVector.broadcast(S, a[ak + 2 * aRow]);
+            c20 = x.fma(b0v, c20);
+            c21 = x.fma(b1v, c21);
+            x = FloatVector.broadcast(S, a[ak + 3 * aRow]);
+            c30 = x.fma(b0v, c30);
+            c31 = x.fma(b1v, c31);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + LANES);
+        c10.intoArray(c, c0 + cRow);
+        c11.intoArray(c, c0 + cRow + LANES);
+        c20.intoArray(c, c0 + 2 * cRow);
+        c21.intoArray(c, c0 + 2 * cRow + LANES);
+        c30.intoArray(c, c0 + 3 * cRow);
+        c31.intoArray(c, c0 + 3 * cRow + LANES);
+    }
+
+    private static void product4x8(float[] a, int a0, int aRow, int aCol, float[] b, int b0, int bRow,
+                                   float[] c, int c0, int cRow, int depth, boolean accumulate) {
+        FloatVector c0v, c1v, c2v, c3v;
+        if (accumulate) {
+            c0v = FloatVector.fromArray(S, c, c0);
+            c1v = FloatVector.fromArray(S, c, c0 + cRow);
+            c2v = FloatVector.fromArray(S, c, c0 + 2 * cRow);
+            c3v = FloatVector.fromArray(S, c, c0 + 3 * cRow);
+        } else {
+            c0v = c1v = c2v = c3v = FloatVector.zero(S);
+        }
+        for (int k = 0; k < depth; k++) {
+            int ak = a0 + k * aCol;
+            FloatVector bv = FloatVector.fromArray(S, b, b0 + k * bRow);
+            c0v = FloatVector.broadcast(S, a[ak]).fma(bv, c0v);
+            c1v = FloatVector.broadcast(S, a[ak + aRow]).fma(bv, c1v);
+            c2v = FloatVector.broadcast(S, a[ak + 2 * aRow]).fma(bv, c2v);
+            c3v = FloatVector.broadcast(S, a[ak + 3 * aRow]).fma(bv, c3v);
+        }
+        c0v.intoArray(c, c0);
+        c1v.intoArray(c, c0 + cRow);
+        c2v.intoArray(c, c0 + 2 * cRow);
+        c3v.intoArray(c, c0 + 3 * cRow);
+    }
+
+    /**
+     * The 8 visibility bits of lanes [8v, 8v+8) of a tile row: all ones when {@code words} is null
+     * (a full tile) and the lanes are in range, else bits of the row's mask words; columns at or
+     * beyond {@code cols} are never visible.
+     */
+    static int laneBits(int[] words, int rowWord, int v, int cols) {
+        int bits = words == null ? 0xFF : (words[rowWord + (v >>> 2)] >>> ((v & 3) << 3)) & 0xFF;
+        int valid = cols - v * LANES;
+        return valid >= LANES ? bits : valid <= 0 ? 0 : bits & ((1 << valid) - 1);
+    }
+
+    /** True iff any lane of the tile row is visible. */
+    static boolean rowVisible(int[] words, int rowWord, int wordsPerRow, int cols) {
+        if (words == null) return cols > 0;
+        for (int w = 0; w < wordsPerRow; w++) if (words[rowWord + w] != 0) return true;
+        return false;
+    }
+
+    /** Masked lanes of s[off .. off+width) become -inf; returns the row maximum over visible lanes. */
+    static float maskAndMax(float[] s, int off, int width, int[] words, int rowWord, int cols) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int v = 0, j = 0; j < width; v++, j += LANES) {
+            int bits = laneBits(words, rowWord, v, cols);
+            FloatVector x = FloatVector.fromArray(S, s, off + j);
+            if (bits != 0xFF) {
+                x = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(x, VectorMask.fromLong(S, bits));
+                x.intoArray(s, off + j);
+            }
+            max = max.max(x);
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** s[j] = exp(s[j] - shift) over [off, off+width) in place (masked -inf lanes become 0); returns the sum. */
+    static float expShifted(float[] s, int off, int width, float shift) {
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < width; j += LANES) {
+            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(s, off + j);
+            sum = sum.add(e);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** x[off .. off+width) *= factor. */
+    static void scale(float[] x, int off, int width, float factor) {
+        for (int j = 0; j < width; j += LANES) FloatVector.fromArray(S, x, off + j).mul(factor).intoArray(x, off + j);
+    }
+
+    /** p[j] = p[j] * (dp[j] - rowDot) over [off, off+width): dS from P and dP. */
+    static void softmaxGradient(float[] p, float[] dp, int off, int width, float rowDot) {
+        for (int j = 0; j < width; j += LANES) {
+            FloatVector pv = FloatVector.fromArray(S, p, off + j);
+            pv.mul(FloatVector.fromArray(S, dp, off + j).sub(rowDot)).intoArray(p, off + j);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+// SmallGemm: C += A·B for products too small to repay BLIS packing (a linear layer of width 64 on
+// a batch of 32 is 131k multiply-adds, ~10 us of arithmetic): both operands are staged once into
+// row-major float arrays, then 4-row x 16-column register blocks accumulate rank-1 updates.
+//
+// Invariant: runs on the calling thread only (work this small costs less than waking a worker);
+// accumulation is in float in increasing p order, like the packed path; C has unit column stride
+// and is only ever added to.
+package dev.tessel.kernels.cpu.gemm;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+final class SmallGemm {
+    /** Products up to this many multiply-adds take this path (a 64 x 64 x 256 product is 1M). */
+    static final long MAX_FLOPS = 1L << 20;
+    /** ...provided each staged operand fits in this many floats (256 KB, L2-resident). */
+    static final int MAX_STAGED = 1 << 16;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final int W = 8;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ThreadLocal<float[][]> STAGING = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
+    private SmallGemm() {}
+
+    static boolean applies(int m, int n, int k) {
+        return (long) m * n * k <= MAX_FLOPS && (long) m * k <= MAX_STAGED && (long) k * n <= MAX_STAGED;
+    }
+
+    /** C (i, j) at element {@code cOffset + i*cRowStride + j} of {@code c} += sum_p A(i,p) B(p,j). */
+    static void multiplyAdd(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOffset, long cRowStride) {
+        float[][] staging = STAGING.get();
+        if (staging[0].length < m * k) staging[0] = new float[m * k];
+        if (staging[1].length < k * n) staging[1] = new float[k * n];
+        float[] as = staging[0], bs = staging[1];
+        // A (m x k) and B (k x n) row-major; a transposed B is read along its contiguous axis.
+        for (int i = 0; i < m; i++) a.readLine(a.index(i, 0), a.colStride(), k, as, i * k, 1);
+        if (b.rowStride() == 1 && b.colStride() != 1) {
+            for (int j = 0; j < n; j++) b.readLine(b.index(0, j), 1, k, bs, j, n);
+        } else {
+            for (int p = 0; p < k; p++) b.readLine(b.index(p, 0), b.colStride(), n, bs, p * n, 1);
+        }
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int j = 0;
+            for (; j + 2 * W <= n; j += 2 * W) block4x16(k, n, as, i * k, bs, j, c, (cOffset + i * cRowStride + j) * 4, cRowStride * 4);
+            for (int r = i; r < i + 4; r++) rowTail(k, n, j, as, r * k, bs, c, cOffset + r * cRowStride);
+        }
+        for (; i < m; i++) rowTail(k, n, 0, as, i * k, bs, c, cOffset + i * cRowStride);
+    }
+
+    /** Four rows by sixteen columns: 8 accumulators, per p two B loads, four broadcasts, eight FMAs. */
+    private static void block4x16(int k, int n, float[] as, int aRow, float[] bs, int col, MemorySegment c, long cAt, long rowBytes) {
+        long r0 = cAt, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+        FloatVector c00 = FloatVector.fromMemorySegment(S, c, r0, ORDER), c01 = FloatVector.fromMemorySegment(S, c, r0 + W * 4, ORDER);
+        FloatVector c10 = FloatVector.fromMemorySegment(S, c, r1, ORDER), c11 = FloatVector.fromMemorySegment(S, c, r1 + W * 4, ORDER);
+        FloatVector c20 = FloatVector.fromMemorySegment(S, c, r2, ORDER), c21 = FloatVector.fromMemorySegment(S, c, r2 + W * 4, ORDER);
+        FloatVector c30 = FloatVector.fromMemorySegment(S, c, r3, ORDER), c31 = FloatVector.fromMemorySegment(S, c, r3 + W * 4, ORDER);
+        for (int p = 0; p < k; p++) {
+            int bi = p * n + col, ai = aRow + p;
+            FloatVector b0 = FloatVector.fromArray(S, bs, bi), b1 = FloatVector.fromArray(S, bs, bi + W);
+            FloatVector x = FloatVector.broadcast(S, as[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, as[ai + k]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, as[ai + 2 * k]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, as[ai + 3 * k]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoMemorySegment(c, r0, ORDER);
+        c01.intoMemorySegment(c, r0 + W * 4, ORDER);
+        c10.intoMemorySegment(c, r1, ORDER);
+        c11.intoMemorySegment(c, r1 + W * 4, ORDER);
+        c20.intoMemorySegment(c, r2, ORDER);
+        c21.intoMemorySegment(c, r2 + W * 4, ORDER);
+        c30.intoMemorySegment(c, r3, ORDER);
+        c31.intoMemorySegment(c, r3 + W * 4, ORDER);
+    }
+
+    /** One row, columns [from, n): eight at a time, then one at a time. */
+    private static void rowTail(int k, int n, int from, float[] as, int aRow, float[] bs, MemorySegment c, long cRow) {
+        int j = from;
+        for (; j + W <= n; j += W) {
+            long at = (cRow + j) * 4;
+            FloatVector acc = FloatVector.fromMemorySegment(S, c, at, ORDER);
+            for (int p = 0; p < k; p++) acc = FloatVector.broadcast(S, as[aRow + p]).fma(FloatVector.fromArray(S, bs, p * n + j), acc);
+            acc.intoMemorySegment(c, at, ORDER);
+        }
+        for (; j < n; j++) {
+            float sum = c.getAtIndex(Operand.FLOAT, cRow + j);
+            for (int p = 0; p < k; p++) sum = Math.fma(as[aRow + p], bs[p * n + j], sum);
+            c.setAtIndex(Operand.FLOAT, cRow + j, sum);
+        }
+    }
+}
