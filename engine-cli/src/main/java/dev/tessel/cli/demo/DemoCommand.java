@@ -46,8 +46,8 @@ public final class DemoCommand implements Verb {
                 writes --out/index.html: the evaluation table (per category, random vs reranked, seen vs
                 held-out), top-1 match against N, a Fréchet distance on the reranker's features, image grids,
                 every candidate of a few prompts ordered by score, loss curves and the commands to reproduce.
-                The default preset is budgeted for 15 minutes on 2 cores (dVAE 4 min, transformer 6.5, reranker
-                2, evaluation 1.5); --time-scale stretches or shrinks every cap. The last line is
+                The default preset is budgeted for 15 minutes on 2 cores (dVAE 4 min, transformer 6.7, reranker
+                2, evaluation 0.75); --time-scale stretches or shrinks every cap. The last line is
                 caption_match_top1: X, the reranked top-1 caption match on held-out compositions.""";
     }
 

@@ -11,6 +11,7 @@ import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
 import dev.tessel.models.dvae.DvaeTokenizer;
+import dev.tessel.models.report.AtomicFile;
 import dev.tessel.models.report.ProgressBar;
 import dev.tessel.models.transformer.PriorTrainer;
 import dev.tessel.models.transformer.TextToImageTransformer;
@@ -42,8 +43,9 @@ final class PriorStage {
                 dvae.gridSize(), dvae.vocabSize(), CONV_KERNEL);
     }
 
-    static PriorTrainer.Settings settings(DemoConfig c) {
-        long warmup = Math.max(1, Math.min(100, c.priorBudget().steps() / 10));
+    /** The demo's training settings for a run of {@code steps} updates (the warmup is a tenth of it, at most 100). */
+    static PriorTrainer.Settings settings(DemoConfig c, long steps) {
+        long warmup = Math.max(1, Math.min(100, steps / 10));
         // paper betas, eps, weight decay, variance clip 5 and norm clip 4; no plateau watch (no validation
         // loss in a demo run); no activation checkpointing (the models are small)
         return new PriorTrainer.Settings(c.priorLr(), warmup, 0.9, 0.96, 1e-8, 4.5e-2, 5, 4, 0.99, 0, false);
@@ -52,25 +54,29 @@ final class PriorStage {
     static Result run(DemoConfig config, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars, java.io.PrintStream log) {
         StageCache.Entry entry = cache.entry("prior", config.priorKey());
         Path checkpoint = entry.file("prior.safetensors"), losses = entry.file("losses.txt"), poolFile = entry.file("pool.safetensors");
+        Path scheduleFile = entry.file("schedule.txt");
         TextToImageTransformer model = new TextToImageTransformer(modelConfig(config, bpe, dvae), config.seed());
-        PriorTrainer trainer = new PriorTrainer(model, settings(config));
+        long scheduled = scheduledSteps(scheduleFile, config.priorBudget().steps());
+        PriorTrainer first = new PriorTrainer(model, settings(config, scheduled));
         if (entry.done()) {
-            trainer.restore(checkpoint);
-            trainer.ema().swapIn();
+            first.restore(checkpoint);
+            first.ema().swapIn();
             return new Result(model, LossFile.read(losses), StageReport.cached("transformer", entry));
         }
         ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
         int[][] pool = pool(config, dvae, poolFile, log);
         List<String> captions = new ArrayList<>(pool.length);
         for (int i = 0; i < pool.length; i++) captions.add(train.scene(i).caption().text());
-        if (Files.isRegularFile(checkpoint)) trainer.restore(checkpoint);
+        if (Files.isRegularFile(checkpoint)) first.restore(checkpoint);
         int room = model.config().captionRoom();
         TrainingLoop.Run run = new TrainingLoop.Run() {
+            private PriorTrainer trainer = first;
+            private long scheduleLength = scheduled;
             private PriorTrainer.StepResult last;
 
             @Override public long step() { return trainer.steps(); }
 
-            @Override public long scheduledSteps() { return config.priorBudget().steps(); }
+            @Override public long scheduledSteps() { return scheduleLength; }
 
             @Override public float[] previousLosses() { return trainer.steps() == 0 ? new float[0] : LossFile.read(losses); }
 
@@ -97,13 +103,31 @@ final class PriorStage {
             }
 
             @Override public void fitSchedule(long steps) {
-                // warmup then a constant rate: nothing depends on the run's length
+                // the warmup length is fixed when a trainer is built: save, rebuild with the new length, restore
+                trainer.save(checkpoint);
+                trainer = new PriorTrainer(model, settings(config, steps));
+                trainer.restore(checkpoint);
+                scheduleLength = steps;
+                AtomicFile.write(scheduleFile, Long.toString(steps).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
+
         };
         TrainingLoop.Outcome outcome = TrainingLoop.run(run, config.priorBudget(), DvaeStage.checkpointEvery(config.priorBudget()), bars);
         entry.markDone(outcome);
-        trainer.ema().swapIn();
+        PriorTrainer trained = new PriorTrainer(model, settings(config, outcome.scheduledSteps()));
+        trained.restore(checkpoint);
+        trained.ema().swapIn();
         return new Result(model, outcome.losses(), StageReport.trained("transformer", entry, outcome));
+    }
+
+    /** The schedule length a fitted run stored, else the budget's. */
+    static long scheduledSteps(Path scheduleFile, long budgetSteps) {
+        if (!Files.isRegularFile(scheduleFile)) return budgetSteps;
+        try {
+            return Long.parseLong(Files.readString(scheduleFile).strip());
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalArgumentException("cannot read the schedule length in " + scheduleFile + ": " + e.getMessage(), e);
+        }
     }
 
     /** dVAE tokens of the first priorPool training images, [pool][grid²], encoded once and cached. */

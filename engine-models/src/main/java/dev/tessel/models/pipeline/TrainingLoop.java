@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 
 /** Runs a {@link Run} within a {@link Budget}. */
 public final class TrainingLoop {
@@ -65,22 +66,27 @@ public final class TrainingLoop {
      * closed, so a terminal shows one line).
      */
     public static Outcome run(Run run, Budget budget, int checkpointEvery, LongFunction<ProgressBar> bars) {
+        return run(run, budget, checkpointEvery, bars, System::nanoTime);
+    }
+
+    /** As above, reading time from {@code nanoClock} (tests drive it). */
+    static Outcome run(Run run, Budget budget, int checkpointEvery, LongFunction<ProgressBar> bars, LongSupplier nanoClock) {
         List<Float> losses = new ArrayList<>();
         for (float f : run.previousLosses()) losses.add(f);
         long target = Math.min(budget.steps(), run.scheduledSteps());
         boolean fresh = run.step() == 0;
-        long start = System.nanoTime(), probeStart = 0;
+        long start = nanoClock.getAsLong(), probeStart = 0;
         boolean timeBoxed = false;
         ProgressBar bar = bars.apply(target);
         while (run.step() < target) {
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            double elapsed = (nanoClock.getAsLong() - start) / 1e9;
             if (elapsed >= budget.seconds()) {
                 timeBoxed = true;
                 break;
             }
-            if (fresh && run.step() == 1) probeStart = System.nanoTime();
+            if (fresh && run.step() == 1) probeStart = nanoClock.getAsLong();
             if (fresh && run.step() == PROBE_STEPS && target > PROBE_STEPS) {
-                double perStep = (System.nanoTime() - probeStart) / 1e9 / (PROBE_STEPS - 1);
+                double perStep = (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - 1);
                 long fit = PROBE_STEPS + (long) Math.floor((budget.seconds() * PLAN_SHARE - elapsed) / perStep);
                 if (fit < target) {
                     target = Math.max(PROBE_STEPS + 1, fit);
@@ -97,7 +103,7 @@ public final class TrainingLoop {
         bar.close();
         float[] history = toArray(losses);
         run.save(history);
-        return new Outcome(run.step(), target, timeBoxed, (System.nanoTime() - start) / 1e9, history);
+        return new Outcome(run.step(), target, timeBoxed, (nanoClock.getAsLong() - start) / 1e9, history);
     }
 
     static float[] toArray(List<Float> values) {
