@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The demo's self-checks, the tiny DALL·E demo in-process, its GEMM check, and that the bundled golden cases are the public set. */
 class DemoCommandTest {
     @Test
-    void selfChecksRunEveryStepAndSummariseEachWithAStatusThatMatchesTheResult() {
+    void selfChecksRunEveryStepAndSummariseEachWithAStatusThatMatchesTheResult() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         List<DemoStep> steps = DemoCommand.steps(Backends.reference(), 1);
         boolean failed = DemoCommand.runChecks(steps, new PrintStream(bytes, true, StandardCharsets.UTF_8));
@@ -46,6 +46,32 @@ class DemoCommandTest {
         assertEquals(0, status, String.join("\n", lines));
         assertTrue(lines.getLast().matches("caption_match_top1: [01]\\.\\d{3}"), lines.getLast());
         assertTrue(Files.readString(dir.resolve("demo/index.html")).contains("./tessel demo --preset tiny"));
+
+        // generate reuses the demo's cached models: nothing is trained again
+        var generate = new dev.tessel.cli.generate.GenerateCommand();
+        ByteArrayOutputStream genOut = new ByteArrayOutputStream();
+        int genStatus = generate.run(Arguments.parse("generate", generate.options(), List.of("a red circle above a blue square", "--n", "5", "--rerank", "2",
+                "--preset", "tiny", "--cache", dir.resolve("cache").toString(), "--out", dir.resolve("gen").toString())),
+                new PrintStream(genOut, true, StandardCharsets.UTF_8));
+        List<String> genLines = genOut.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(0, genStatus, String.join("\n", genLines));
+        assertEquals(0, genLines.stream().filter(l -> l.contains("training into")).count(), String.join("\n", genLines));
+        assertTrue(Files.size(dir.resolve("gen/top.png")) > 0 && Files.size(dir.resolve("gen/ranked.png")) > 0);
+        assertTrue(genLines.getLast().startsWith("wrote "), genLines.getLast());
+    }
+
+    @Test
+    void generateNeedsExactlyOneCaption() {
+        var generate = new dev.tessel.cli.generate.GenerateCommand();
+        PrintStream sink = new PrintStream(new ByteArrayOutputStream());
+        var none = assertThrows(dev.tessel.cli.UsageException.class, () -> generate.run(Arguments.parse("generate", generate.options(), List.of()), sink));
+        assertTrue(none.getMessage().contains("no caption"), none.getMessage());
+        var both = assertThrows(dev.tessel.cli.UsageException.class,
+                () -> generate.run(Arguments.parse("generate", generate.options(), List.of("--caption", "a red circle", "a blue star")), sink));
+        assertTrue(both.getMessage().contains("once"), both.getMessage());
+        var rerank = assertThrows(dev.tessel.cli.UsageException.class,
+                () -> generate.run(Arguments.parse("generate", generate.options(), List.of("a red circle", "--n", "4", "--rerank", "5")), sink));
+        assertTrue(rerank.getMessage().contains("--rerank"), rerank.getMessage());
     }
 
     @Test
