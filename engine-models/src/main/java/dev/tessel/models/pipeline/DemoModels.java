@@ -23,7 +23,7 @@ public record DemoModels(DvaeTokenizer dvae, BpeTokenizer bpe, TextToImageTransf
         out.printf(Locale.ROOT, "[1/4] dVAE (%s): %s%n", config.dvaeBudget().describe(), status(cache, "dvae", config.dvaeKey()));
         out.flush();
         DvaeStage.Result dvae = DvaeStage.run(config, cache, total -> bars.apply("dvae", total).rateIn(config.dvaeBatch(), "img"));
-        summary(out, dvae.report());
+        summary(out, dvae.report(), config.dvaeBudget());
         out.printf(Locale.ROOT, "[2/4] BPE vocabulary of the training captions: %s%n", status(cache, "bpe", config.bpeKey()));
         BpeTokenizer bpe = BpeStage.run(config, cache);
         out.printf(Locale.ROOT, "  %d tokens%n", bpe.vocabSize());
@@ -31,15 +31,15 @@ public record DemoModels(DvaeTokenizer dvae, BpeTokenizer bpe, TextToImageTransf
         out.flush();
         PriorStage.Result prior = PriorStage.run(config, cache, bpe, dvae.tokenizer(),
                 total -> bars.apply("transformer", total).rateIn(config.priorBatch(), "img"), out);
-        summary(out, prior.report());
+        summary(out, prior.report(), config.priorBudget());
         out.printf(Locale.ROOT, "[4/4] reranker (%s): %s%n", config.clipBudget().describe(), status(cache, "clip", config.clipKey()));
         out.flush();
         ClipStage.Cached clip = ClipStage.run(config, cache, bpe, total -> bars.apply("reranker", total).rateIn(config.clipBatch(), "pairs"));
-        summary(out, clip.report());
+        summary(out, clip.report(), config.clipBudget());
         return new DemoModels(dvae.tokenizer(), bpe, prior.model(), clip.model(), List.of(
-                new DemoReport.Training(dvae.report(), dvae.losses()),
-                new DemoReport.Training(prior.report(), prior.losses()),
-                new DemoReport.Training(clip.report(), clip.losses())));
+                new DemoReport.Training(dvae.report(), dvae.losses(), config.dvaeBudget().steps()),
+                new DemoReport.Training(prior.report(), prior.losses(), config.priorBudget().steps()),
+                new DemoReport.Training(clip.report(), clip.losses(), config.clipBudget().steps())));
     }
 
     /** The generator of these models, sampling at temperature 1 with no truncation (the paper's setting). */
@@ -50,8 +50,8 @@ public record DemoModels(DvaeTokenizer dvae, BpeTokenizer bpe, TextToImageTransf
         return e.done() ? "reusing " + e.dir() : "training into " + e.dir();
     }
 
-    private static void summary(PrintStream out, StageReport r) {
-        out.printf(Locale.ROOT, "  %s: %d steps (schedule %d)%s, %.1f s%s%n", r.stage(), r.steps(), r.scheduledSteps(),
-                r.timeBoxed() ? ", stopped by its wall-clock cap" : "", r.trainingSeconds(), r.reused() ? " when it was trained" : "");
+    private static void summary(PrintStream out, StageReport r, TrainingLoop.Budget budget) {
+        out.printf(Locale.ROOT, "  %s: %d steps (schedule %d), stopped by the %s, %.1f s%s%n", r.stage(), r.steps(), r.scheduledSteps(),
+                r.stoppedBy(budget.steps()), r.trainingSeconds(), r.reused() ? " when it was trained" : "");
     }
 }

@@ -25,7 +25,7 @@ final class DemoReport {
 
     private DemoReport() {}
 
-    record Training(StageReport report, float[] losses) {}
+    record Training(StageReport report, float[] losses, long budgetSteps) {}
 
     static Path write(Path dir, DemoConfig config, List<Training> training, ShapesEvaluation.Summary eval, List<String> commands, double totalSeconds) {
         StringBuilder html = new StringBuilder();
@@ -134,7 +134,7 @@ final class DemoReport {
         for (Training t : training) {
             StageReport r = t.report();
             html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%s</td><td>%.1f</td></tr>%n", r.stage(),
-                    r.reused() ? "reused cache" : "trained", r.steps(), r.scheduledSteps(), r.timeBoxed() ? "wall-clock cap" : "step budget",
+                    r.reused() ? "reused cache" : "trained", r.steps(), r.scheduledSteps(), r.stoppedBy(t.budgetSteps()),
                     r.trainingSeconds()));
         }
         html.append("</table>\n<p>Seconds are those of the run that trained the stage.</p>\n");

@@ -11,6 +11,12 @@ public record StageReport(String stage, boolean reused, long steps, long schedul
         return new StageReport(stage, false, outcome.steps(), outcome.scheduledSteps(), outcome.timeBoxed(), outcome.seconds(), entry.dir().toString());
     }
 
+    /** What ended the training: the wall-clock cap, the end of a schedule fitted to the cap, or the step budget. */
+    public String stoppedBy(long budgetSteps) {
+        if (timeBoxed) return "wall-clock cap";
+        return scheduledSteps < budgetSteps ? "end of the schedule fitted to the cap" : "step budget";
+    }
+
     static StageReport cached(String stage, StageCache.Entry entry) {
         var m = entry.doneRecord();
         return new StageReport(stage, true, ((Number) m.get("steps")).longValue(), ((Number) m.get("scheduled_steps")).longValue(),

@@ -3,9 +3,11 @@
 // atomic checkpoints and the loss history.
 //
 // Invariants: the loop never starts a step after the cap has passed, so a run overshoots its cap
-// by at most one step plus one checkpoint; the schedule is shortened at most once, at the start of
-// a fresh run, and only ever shortened (so a resumed run keeps the length its checkpoint has);
-// the last state is always saved, whatever stopped the loop.
+// by at most one step plus one checkpoint; the schedule is fitted only in a fresh run: once after
+// the first steps (only ever shortened there) and once more at a quarter of the cap on warmed-up
+// steps (shortened or lengthened, never beyond the step budget, only when off by over 10%); a
+// resumed run keeps the length its checkpoint has; the last state is always saved, whatever
+// stopped the loop.
 package dev.tessel.models.pipeline;
 
 import dev.tessel.models.report.ProgressBar;
@@ -21,6 +23,8 @@ public final class TrainingLoop {
     static final int PROBE_STEPS = 6;
     /** Share of the cap a fitted schedule plans to use (the rest absorbs checkpoints and noise). */
     static final double PLAN_SHARE = 0.9;
+    /** When (share of the cap) the schedule is fitted a second time, on warmed-up steps. */
+    static final double REFIT_SHARE = 0.25;
 
     private TrainingLoop() {}
 
@@ -53,7 +57,7 @@ public final class TrainingLoop {
         /** Writes a checkpoint of the current state and the loss history atomically. */
         void save(float[] losses);
 
-        /** Shortens the schedules to {@code steps} (called at most once, early in a fresh run). */
+        /** Sets the schedules' length to {@code steps} (at most twice, in a fresh run; see the class comment). */
         void fitSchedule(long steps);
     }
 
@@ -75,8 +79,8 @@ public final class TrainingLoop {
         for (float f : run.previousLosses()) losses.add(f);
         long target = Math.min(budget.steps(), run.scheduledSteps());
         boolean fresh = run.step() == 0;
-        long start = nanoClock.getAsLong(), probeStart = 0;
-        boolean timeBoxed = false;
+        long start = nanoClock.getAsLong(), probeStart = 0, secondProbeStart = 0;
+        boolean timeBoxed = false, refitted = false;
         ProgressBar bar = bars.apply(target);
         while (run.step() < target) {
             double elapsed = (nanoClock.getAsLong() - start) / 1e9;
@@ -84,15 +88,23 @@ public final class TrainingLoop {
                 timeBoxed = true;
                 break;
             }
+            long fit = -1;
             if (fresh && run.step() == 1) probeStart = nanoClock.getAsLong();
             if (fresh && run.step() == PROBE_STEPS && target > PROBE_STEPS) {
-                double perStep = (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - 1);
-                long fit = PROBE_STEPS + (long) Math.floor((budget.seconds() * PLAN_SHARE - elapsed) / perStep);
-                if (fit < target) {
-                    target = Math.max(PROBE_STEPS + 1, fit);
-                    run.fitSchedule(target);
-                    bar = bars.apply(target);
-                }
+                fit = fittedSteps(budget, elapsed, (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - 1), run.step());
+                if (fit >= target) fit = -1;
+                secondProbeStart = nanoClock.getAsLong();
+            } else if (fresh && !refitted && secondProbeStart > 0 && elapsed >= REFIT_SHARE * budget.seconds()) {
+                // the first steps run before the JIT has warmed up: measure again on the steps since
+                refitted = true;
+                double perStep = (nanoClock.getAsLong() - secondProbeStart) / 1e9 / (run.step() - PROBE_STEPS);
+                fit = Math.min(budget.steps(), fittedSteps(budget, elapsed, perStep, run.step()));
+                if (Math.abs(fit - target) <= target / 10) fit = -1;
+            }
+            if (fit > 0) {
+                target = fit;
+                run.fitSchedule(target);
+                bar = bars.apply(target);
             }
             losses.add((float) run.trainStep());
             bar.field("loss", losses.getLast());
@@ -104,6 +116,11 @@ public final class TrainingLoop {
         float[] history = toArray(losses);
         run.save(history);
         return new Outcome(run.step(), target, timeBoxed, (nanoClock.getAsLong() - start) / 1e9, history);
+    }
+
+    /** Steps done plus what fits in the planned share of the cap at {@code perStep} seconds each (at least one more). */
+    static long fittedSteps(Budget budget, double elapsed, double perStep, long done) {
+        return done + Math.max(1, (long) Math.floor((budget.seconds() * PLAN_SHARE - elapsed) / perStep));
     }
 
     static float[] toArray(List<Float> values) {

@@ -19,16 +19,20 @@ class TrainingLoopTest {
     /** A run whose every step advances the clock by {@code secondsPerStep} and returns the step as its loss. */
     private static final class FakeRun implements TrainingLoop.Run {
         final long[] clock;
-        final double secondsPerStep;
+        final java.util.function.LongToDoubleFunction secondsOfStep;
         long step, scheduled;
         final List<Long> savedAt = new ArrayList<>();
         final List<Long> fittedTo = new ArrayList<>();
         float[] lastSaved;
 
         FakeRun(long start, long scheduled, double secondsPerStep, long[] clock) {
+            this(start, scheduled, step -> secondsPerStep, clock);
+        }
+
+        FakeRun(long start, long scheduled, java.util.function.LongToDoubleFunction secondsOfStep, long[] clock) {
             this.step = start;
             this.scheduled = scheduled;
-            this.secondsPerStep = secondsPerStep;
+            this.secondsOfStep = secondsOfStep;
             this.clock = clock;
         }
 
@@ -37,7 +41,7 @@ class TrainingLoopTest {
         @Override public float[] previousLosses() { return new float[(int) step]; }
 
         @Override public double trainStep() {
-            clock[0] += (long) (secondsPerStep * 1e9);
+            clock[0] += (long) (secondsOfStep.applyAsDouble(step) * 1e9);
             return ++step;
         }
 
@@ -65,6 +69,19 @@ class TrainingLoopTest {
         assertEquals(List.of(5L, 10L, 15L, 18L), run.savedAt);
         assertEquals(18, run.lastSaved.length);
         assertEquals(18f, run.lastSaved[17]);
+    }
+
+    @Test
+    void slowFirstStepsAreCorrectedByASecondFitOnWarmedUpSteps() {
+        long[] clock = {0};
+        // 3 s per step while "the JIT warms up" (the first 6), then 1 s
+        FakeRun run = new FakeRun(0, 1000, step -> step < 6 ? 3.0 : 1.0, clock);
+        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 100), 1000, QUIET, () -> clock[0]);
+        // first fit at step 6 (18 s in): 6 + floor((90 - 18) / 3) = 30; at 25 s (step 13) the
+        // warmed-up rate of 1 s gives 13 + floor((90 - 25) / 1) = 78
+        assertEquals(List.of(30L, 78L), run.fittedTo);
+        assertEquals(78, o.steps());
+        assertFalse(o.timeBoxed());
     }
 
     @Test
