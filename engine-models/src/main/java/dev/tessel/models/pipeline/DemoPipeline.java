@@ -69,6 +69,8 @@ public final class DemoPipeline {
         out.println(curve);
         out.printf(Locale.ROOT, "  Frechet distance (reranker features), generated vs real held-out: %.4f (real test vs real held-out: %.4f)%n",
                 eval.frechetHeldOut(), eval.frechetRealTestVsHeldOut());
+        out.printf(Locale.ROOT, "  reranker on real images, own caption ranked first among %d: seen %.3f, held-out %.3f (chance %.3f)%n",
+                ShapesEvaluation.RETRIEVAL_BATCH, eval.retrievalSeen(), eval.retrievalHeldOut(), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH);
     }
 
     private static void line(PrintStream out, String name, ShapesEvaluation.Rates rates, java.util.Map<String, Double> values, List<String> cols) {

@@ -71,6 +71,9 @@ final class DemoReport {
         html.append(String.format(Locale.ROOT, "<p>Fréchet distance on the reranker's image features: generated held-out candidates vs real "
                 + "held-out images <b>%.4f</b>; for scale, real test images vs real held-out images %.4f.</p>%n",
                 eval.frechetHeldOut(), eval.frechetRealTestVsHeldOut()));
+        html.append(String.format(Locale.ROOT, "<p>The reranker alone, on real images: it gives an image's own caption the highest score "
+                + "among %d distinct captions for %s of test images (seen compositions) and %s of held-out images (chance: %.3f).</p>%n",
+                ShapesEvaluation.RETRIEVAL_BATCH, pct(eval.retrievalSeen()), pct(eval.retrievalHeldOut()), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH));
     }
 
     private static void row(StringBuilder html, String name, ShapesEvaluation.Rates rates, Map<String, Double> values, List<String> columns) {

@@ -42,7 +42,11 @@ public final class ShapesEvaluation {
 
     /** The whole evaluation. */
     public record Summary(List<PromptOutcome> outcomes, Rates seen, Rates heldOut, double[] curveSeen, double[] curveHeldOut,
-                          double frechetHeldOut, double frechetRealTestVsHeldOut, double seconds, boolean timeBoxed) {}
+                          double frechetHeldOut, double frechetRealTestVsHeldOut, double retrievalSeen, double retrievalHeldOut,
+                          double seconds, boolean timeBoxed) {}
+
+    /** Real images per batch of the reranker's retrieval check. */
+    static final int RETRIEVAL_BATCH = 32;
 
     private ShapesEvaluation() {}
 
@@ -101,7 +105,7 @@ public final class ShapesEvaluation {
             }
         }
         return new Summary(outcomes, rates(seenOut), rates(heldOut), curve(seenOut, c.candidates()), curve(heldOut, c.candidates()),
-                fid, fidReal, (System.nanoTime() - start) / 1e9, timeBoxed);
+                fid, fidReal, retrieval(c, clip, Split.TEST), retrieval(c, clip, Split.HELD_OUT), (System.nanoTime() - start) / 1e9, timeBoxed);
     }
 
     static Rates rates(List<PromptOutcome> outcomes) {
@@ -153,6 +157,33 @@ public final class ShapesEvaluation {
             out[j] = sum / outcomes.size();
         }
         return out;
+    }
+
+    /**
+     * The reranker alone, on real images: over a batch of real images with distinct captions, the
+     * share of images whose own caption scores highest among the batch's captions (chance is
+     * 1 / batch size). Reranking can only help when this is well above chance.
+     */
+    static double retrieval(DemoConfig c, ClipModel clip, Split split) {
+        ShapesDataset data = new ShapesDataset(split, c.dataSeed(), c.imageSize());
+        List<dev.tessel.models.data.Example> picked = new ArrayList<>();
+        Set<String> captions = new LinkedHashSet<>();
+        for (long i = 0; picked.size() < RETRIEVAL_BATCH && i < 64L * RETRIEVAL_BATCH; i++) {
+            dev.tessel.models.data.Example e = data.get(i);
+            if (captions.add(e.caption())) picked.add(e);
+        }
+        List<String> texts = new ArrayList<>(captions);
+        try (ImageBatch batch = ImageBatch.stack(picked); var noGrad = dev.tessel.autograd.Autograd.noGrad()) {
+            Tensor sims = dev.tessel.autograd.Ops.matmul(clip.imageFeatures(dev.tessel.autograd.Variable.constant(batch.images())),
+                    clip.textFeatures(texts), false, true).value();                                   // (B images, B captions)
+            int b = texts.size(), right = 0;
+            for (int i = 0; i < b; i++) {
+                int best = 0;
+                for (int j = 1; j < b; j++) if (sims.get(i, j) > sims.get(i, best)) best = j;
+                if (best == i) right++;
+            }
+            return (double) right / b;
+        }
     }
 
     private static Tensor realFeatures(DemoConfig c, ClipModel clip, Split split, int n) {

@@ -47,6 +47,7 @@ class DemoPipelineTest {
             assertEquals(o.heldOut(), dev.tessel.models.data.ShapesCaption.parse(o.caption()).containsHeldOutPair(), o.caption());
         }
         assertTrue(Double.isFinite(eval.frechetHeldOut()) && eval.frechetHeldOut() >= 0, "Frechet distance " + eval.frechetHeldOut());
+        assertTrue(eval.retrievalSeen() >= 0 && eval.retrievalSeen() <= 1 && eval.retrievalHeldOut() >= 0 && eval.retrievalHeldOut() <= 1);
 
         ByteArrayOutputStream second = new ByteArrayOutputStream();
         DemoPipeline.Result again = DemoPipeline.run(config, out, cache, new PrintStream(second, true, StandardCharsets.UTF_8), QUIET, List.of());
