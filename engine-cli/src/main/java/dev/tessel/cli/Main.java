@@ -44,6 +44,7 @@ public final class Main {
                                 "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png")),
                 DvaeCommands.verb(),
                 dev.tessel.cli.bpe.BpeCommands.verb(),
+                dev.tessel.cli.model.ModelCommands.verb(),
                 dev.tessel.cli.clip.ClipCommands.verb(),
                 new dev.tessel.cli.generate.GenerateCommand()
         );

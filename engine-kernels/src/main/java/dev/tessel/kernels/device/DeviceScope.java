@@ -3,6 +3,7 @@ package dev.tessel.kernels.device;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,17 @@ public final class DeviceScope implements AutoCloseable {
         Tensor dense = t.contiguous();
         long bytes = bytes(dense);
         DeviceBuffer b = allocate(bytes);
-        if (bytes > 0) api.write(b, dense.segment().asSlice(dense.byteOffset(), bytes), bytes);
+        if (bytes > 0) {
+            MemorySegment src = dense.segment().asSlice(dense.byteOffset(), bytes);
+            if (src.isNative()) {
+                api.write(b, src, bytes);
+            } else {
+                // Small tensors live on the Java heap, which the native copy APIs cannot address: stage them.
+                try (Arena staging = Arena.ofConfined()) {
+                    api.write(b, staging.allocate(bytes, 64).copyFrom(src), bytes);
+                }
+            }
+        }
         if (dense != t) dense.close();
         return b;
     }
@@ -59,7 +70,15 @@ public final class DeviceScope implements AutoCloseable {
         long bytes = bytes(target);
         if (bytes > 0) {
             MemorySegment dst = target.segment().asSlice(target.byteOffset(), bytes);
-            api.read(b, dst, bytes);
+            if (dst.isNative()) {
+                api.read(b, dst, bytes);
+            } else {
+                try (Arena staging = Arena.ofConfined()) {
+                    MemorySegment staged = staging.allocate(bytes, 64);
+                    api.read(b, staged, bytes);
+                    dst.copyFrom(staged);
+                }
+            }
         }
     }
 
