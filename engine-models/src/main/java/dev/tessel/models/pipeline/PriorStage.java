@@ -64,7 +64,12 @@ final class PriorStage {
             return new Result(model, LossFile.read(losses), StageReport.cached("transformer", entry));
         }
         ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
+        long poolStart = System.nanoTime();
         int[][] pool = pool(config, dvae, poolFile, log);
+        // tokenising the pool is part of this stage's time: the training cap shrinks by it (to at least half)
+        double poolSeconds = (System.nanoTime() - poolStart) / 1e9;
+        TrainingLoop.Budget budget = new TrainingLoop.Budget(config.priorBudget().steps(),
+                Math.max(config.priorBudget().seconds() / 2, config.priorBudget().seconds() - poolSeconds));
         List<String> captions = new ArrayList<>(pool.length);
         for (int i = 0; i < pool.length; i++) captions.add(train.scene(i).caption().text());
         if (Files.isRegularFile(checkpoint)) first.restore(checkpoint);
@@ -112,7 +117,7 @@ final class PriorStage {
             }
 
         };
-        TrainingLoop.Outcome outcome = TrainingLoop.run(run, config.priorBudget(), DvaeStage.checkpointEvery(config.priorBudget()), bars);
+        TrainingLoop.Outcome outcome = TrainingLoop.run(run, budget, DvaeStage.checkpointEvery(config.priorBudget()), bars);
         entry.markDone(outcome);
         PriorTrainer trained = new PriorTrainer(model, settings(config, outcome.scheduledSteps()));
         trained.restore(checkpoint);
