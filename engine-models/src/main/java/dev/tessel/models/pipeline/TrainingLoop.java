@@ -4,8 +4,8 @@
 //
 // Invariants: the loop never starts a step after the cap has passed, so a run overshoots its cap
 // by at most one step plus one checkpoint; the schedule is fitted only in a fresh run: once after
-// the first steps (only ever shortened there) and once more at a quarter of the cap on warmed-up
-// steps (shortened or lengthened, never beyond the step budget, only when off by over 10%); a
+// the first steps (only ever shortened there) and again at a quarter and at half of the cap on
+// warmed-up steps (shortened or lengthened, never beyond the step budget, only when off by over 10%); a
 // resumed run keeps the length its checkpoint has; the last state is always saved, whatever
 // stopped the loop.
 package dev.tessel.models.pipeline;
@@ -23,8 +23,8 @@ public final class TrainingLoop {
     static final int PROBE_STEPS = 6;
     /** Share of the cap a fitted schedule plans to use (the rest absorbs checkpoints and noise). */
     static final double PLAN_SHARE = 0.9;
-    /** When (share of the cap) the schedule is fitted a second time, on warmed-up steps. */
-    static final double REFIT_SHARE = 0.25;
+    /** When (shares of the cap) the schedule is fitted again on warmed-up steps; not later, so a schedule never jumps late. */
+    static final double[] REFIT_SHARES = {0.25, 0.5};
 
     private TrainingLoop() {}
 
@@ -80,7 +80,8 @@ public final class TrainingLoop {
         long target = Math.min(budget.steps(), run.scheduledSteps());
         boolean fresh = run.step() == 0;
         long start = nanoClock.getAsLong(), probeStart = 0, secondProbeStart = 0;
-        boolean timeBoxed = false, refitted = false;
+        boolean timeBoxed = false;
+        int refits = 0;
         ProgressBar bar = bars.apply(target);
         while (run.step() < target) {
             double elapsed = (nanoClock.getAsLong() - start) / 1e9;
@@ -94,9 +95,9 @@ public final class TrainingLoop {
                 fit = fittedSteps(budget, elapsed, (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - 1), run.step());
                 if (fit >= target) fit = -1;
                 secondProbeStart = nanoClock.getAsLong();
-            } else if (fresh && !refitted && secondProbeStart > 0 && elapsed >= REFIT_SHARE * budget.seconds()) {
-                // the first steps run before the JIT has warmed up: measure again on the steps since
-                refitted = true;
+            } else if (fresh && refits < REFIT_SHARES.length && secondProbeStart > 0 && elapsed >= REFIT_SHARES[refits] * budget.seconds()) {
+                // the first steps run before the JIT has warmed up (and a shared machine's load moves): measure again on the steps since
+                refits++;
                 double perStep = (nanoClock.getAsLong() - secondProbeStart) / 1e9 / (run.step() - PROBE_STEPS);
                 fit = Math.min(budget.steps(), fittedSteps(budget, elapsed, perStep, run.step()));
                 if (Math.abs(fit - target) <= target / 10) fit = -1;
