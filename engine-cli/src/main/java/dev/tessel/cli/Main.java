@@ -45,6 +45,7 @@ public final class Main {
                 DvaeCommands.verb(),
                 dev.tessel.cli.bpe.BpeCommands.verb(),
                 dev.tessel.cli.model.ModelCommands.verb(),
+                dev.tessel.cli.data.DataCommands.verb(),
                 dev.tessel.cli.clip.ClipCommands.verb(),
                 new dev.tessel.cli.generate.GenerateCommand()
         );
