@@ -7,6 +7,7 @@ import dev.tessel.cli.golden.GoldenCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import dev.tessel.bench.Conv2dCommand;
+import dev.tessel.bench.DvaeStepCommand;
 import dev.tessel.bench.GemmCommand;
 import dev.tessel.dist.DistCommand;
 import java.util.List;
@@ -34,9 +35,10 @@ public final class Main {
                 new DemoCommand(),
                 new GoldenCommand(),
                 new SubcommandVerb("bench", "time a kernel (median GFLOP/s after warm-up)",
-                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run),
+                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run, "dvae", DvaeStepCommand::run),
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
-                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2")),
+                                "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2",
+                                "./tessel bench dvae --preset tiny --batch 32 --threads 2")),
                 new SubcommandVerb("dist", "distributed training over threads or Open MPI: collectives self-test, sharded-training check, prefetch timeline",
                         Map.of("selftest", DistCommand::selftest, "train", DistCommand::train, "timeline", DistCommand::timeline),
                         List.of("mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist selftest --devices-per-machine 2",
