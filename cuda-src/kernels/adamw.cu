@@ -25,6 +25,7 @@
 #define BLOCK 256
 #endif
 
+#if MEAN16 || VAR16
 /* Float bits of (2 - 2^-m) * 2^3, the format's maximum. */
 DEVICE u32 tessel_moment_max_bits(int m) { return (130u << 23) | (((1u << m) - 1u) << (23 - m)); }
 
@@ -51,6 +52,8 @@ DEVICE float tessel_moment_decode(u32 code, int m, u32 sign_bit) {
                                   : AS_FLOAT(((field + 67u) << 23) | (mantissa << (23 - m)));
     return (sign_bit != 0u && (code & sign_bit) != 0u) ? -magnitude : magnitude;
 }
+
+#endif
 
 #if MEAN16
 #define MEAN_T u16
@@ -96,10 +99,6 @@ KERNEL void tessel_adamw(GLOBAL float *RESTRICT param, GLOBAL const TESSEL_TYPE(
         param[i] = p + neg_step * m / denom;
     }
     partial[tid] = bad;
-    BARRIER;
-    for (int half_width = BLOCK / 2; half_width > 0; half_width >>= 1) {
-        if (tid < half_width) partial[tid] += partial[tid + half_width];
-        BARRIER;
-    }
+    TESSEL_GROUP_REDUCE(partial, TESSEL_ADD);
     if (tid == 0 && partial[0] != 0) ATOMIC_ADD_U32(skipped, partial[0]);
 }

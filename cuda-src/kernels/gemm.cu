@@ -90,3 +90,65 @@ KERNEL void tessel_gemm(GLOBAL const TESSEL_TYPE(IN_DTYPE) *RESTRICT a, GLOBAL c
         }
     }
 }
+
+#if !defined(__OPENCL_VERSION__) && IN_DTYPE == TESSEL_F16
+/* ------------------------------------------------------------------ kernel 3: tensor cores (CUDA)
+ * One warp per block computes a 16 x 32 block of C as four m16n8k16 MMAs per k-step of 16. The
+ * tiles are staged in shared memory as raw f16 bits (zero-filled past the edges, any operand
+ * strides, like kernel 2), then packed into the fragment registers the PTX ISA specifies for
+ * mma.m16n8k16 .row.col: with g = lane / 4, t = lane % 4, A regs hold rows g / g+8 and column
+ * pairs 2t / 2t+8, B regs hold k pairs 2t / 2t+8 of column g, C regs rows g / g+8, columns 2t, 2t+1.
+ * Launch: grid (ceil(N/32), ceil(M/16), batch), block (32, 1). Needs sm_80 (the body is empty on
+ * older targets; the host selects this variant only where DeviceApi.tensorCores() holds). */
+DEVICE u32 tessel_pack_half2(u16 lo, u16 hi) { return (u32) lo | ((u32) hi << 16); }
+
+KERNEL void tessel_gemm_mma(const u16 *RESTRICT a, const u16 *RESTRICT b, TESSEL_TYPE(OUT_DTYPE) *RESTRICT c, int M, int N, int K,
+                            int a_rs, int a_cs, i64 a_batch, int b_rs, int b_cs, i64 b_batch) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    __shared__ u16 a_tile[16][16 + 8];   /* (m, k); the pad spreads fragment reads over banks */
+    __shared__ u16 b_tile[32][16 + 8];   /* (n, k): n-major, so a B fragment's two k's are adjacent */
+    int lane = (int) threadIdx.x, g = lane >> 2, t = lane & 3;
+    int row0 = (int) blockIdx.y * 16, col0 = (int) blockIdx.x * 32;
+    i64 z = blockIdx.z;
+    a += z * a_batch;
+    b += z * b_batch;
+    c += z * (i64) M * N;
+    float acc[4][4];
+    for (int s = 0; s < 4; s++)
+        for (int r = 0; r < 4; r++) acc[s][r] = 0.0f;
+
+    for (int k0 = 0; k0 < K; k0 += 16) {
+        for (int l = lane; l < 16 * 16; l += 32) {
+            int r = l / 16, kk = l % 16, gm = row0 + r, gk = k0 + kk;
+            a_tile[r][kk] = (gm < M && gk < K) ? a[gm * a_rs + gk * a_cs] : (u16) 0;
+        }
+        for (int l = lane; l < 32 * 16; l += 32) {
+            int nn = l / 16, kk = l % 16, gn = col0 + nn, gk = k0 + kk;
+            b_tile[nn][kk] = (gn < N && gk < K) ? b[gk * b_rs + gn * b_cs] : (u16) 0;
+        }
+        __syncthreads();
+        u32 a0 = tessel_pack_half2(a_tile[g][2 * t], a_tile[g][2 * t + 1]);
+        u32 a1 = tessel_pack_half2(a_tile[g + 8][2 * t], a_tile[g + 8][2 * t + 1]);
+        u32 a2 = tessel_pack_half2(a_tile[g][2 * t + 8], a_tile[g][2 * t + 9]);
+        u32 a3 = tessel_pack_half2(a_tile[g + 8][2 * t + 8], a_tile[g + 8][2 * t + 9]);
+        for (int s = 0; s < 4; s++) {
+            int nn = s * 8 + g;
+            u32 b0 = tessel_pack_half2(b_tile[nn][2 * t], b_tile[nn][2 * t + 1]);
+            u32 b1 = tessel_pack_half2(b_tile[nn][2 * t + 8], b_tile[nn][2 * t + 9]);
+            asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                         : "+f"(acc[s][0]), "+f"(acc[s][1]), "+f"(acc[s][2]), "+f"(acc[s][3])
+                         : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+        }
+        __syncthreads();
+    }
+    for (int s = 0; s < 4; s++) {
+        int col = col0 + s * 8 + 2 * t;
+        for (int half = 0; half < 2; half++) {
+            int row = row0 + g + 8 * half;
+            if (row < M && col < N) TESSEL_STORE(OUT_DTYPE, c, (i64) row * N + col, acc[s][2 * half]);
+            if (row < M && col + 1 < N) TESSEL_STORE(OUT_DTYPE, c, (i64) row * N + col + 1, acc[s][2 * half + 1]);
+        }
+    }
+#endif
+}
+#endif

@@ -1,6 +1,7 @@
 package dev.tessel.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessel.kernels.device.DeviceGemm;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The shipped .cu kernels built as OpenCL C by PoCL and run through JOCL, against the Reference
  * backend: casts, GEMM (every input dtype, f32 and f16 output, both transposes, batch broadcast,
- * odd sizes), the filtered unscale. Shapes are small: PoCL runs a GEMM at ~0.2 GFLOP/s.
+ * odd sizes), the filtered unscale, the fused AdamW step with 16-bit moments, heap-backed host
+ * tensors. Shapes are small: PoCL runs a GEMM at ~0.2 GFLOP/s.
  */
 class OpenClKernelTest {
     private static final Backend REF = Backends.reference();
@@ -27,6 +29,7 @@ class OpenClKernelTest {
     void describesItsDevice() {
         assertTrue(cl.api().description().startsWith("opencl ("), cl.api().description());
         assertEquals("opencl", cl.name());
+        assertSame(cl, Backends.byName("opencl"), "-Dtessel.backend=opencl selects this backend");
     }
 
     @Test
@@ -44,6 +47,22 @@ class OpenClKernelTest {
                 KernelTestSupport.assertBitsEqual(REF.cast(view, to), cl.cast(view, to), "cast of a transposed view " + from + "->" + to);
             }
         }
+    }
+
+    @Test
+    void stagesHeapBackedTensorsThroughNativeMemory() {
+        float[] data = new float[35];
+        for (int i = 0; i < data.length; i++) data[i] = i * 0.37f - 5;
+        Tensor heap = new Tensor(dev.tessel.tensor.Storage.wrap(java.lang.foreign.MemorySegment.ofArray(data)), DType.F32,
+                dev.tessel.tensor.Shape.of(5, 7), new long[] {7, 1}, 0);
+        KernelTestSupport.assertBitsEqual(REF.cast(heap, DType.F16), cl.cast(heap, DType.F16), "cast of a heap-backed tensor");
+        float[] target = new float[35];
+        Tensor heapOut = new Tensor(dev.tessel.tensor.Storage.wrap(java.lang.foreign.MemorySegment.ofArray(target)), DType.F32,
+                dev.tessel.tensor.Shape.of(5, 7), new long[] {7, 1}, 0);
+        try (var scope = new dev.tessel.kernels.device.DeviceScope(cl.api())) {
+            scope.downloadInto(scope.upload(heap), heapOut);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data, target, "round trip through the device into a heap-backed tensor");
     }
 
     @Test

@@ -11,7 +11,8 @@ import dev.tessel.tensor.Tensor;
  *
  * <p>On the device (F32, F16, BF16; F64 always goes to the host, it is gradcheck work):
  * cast between float dtypes, matmul, unscaleFilter, adamwStep (F32 parameters), gumbelSoftmax
- * (noise given or drawn in-kernel from Philox; soft and straight-through) and its backward.
+ * (noise given or drawn in-kernel from Philox; soft and straight-through) and its backward,
+ * layerNorm, softmaxCrossEntropy, the three GELUs (unary), embedding.
  * Everything else is delegated to the host backend: same results, host speed. Tensors live on
  * the host (Tensor storage is off-heap host memory), so each device op uploads its inputs and
  * downloads its result; the device pays off for compute-bound ops (GEMM), not for elementwise
@@ -75,16 +76,30 @@ public class DeviceBackend implements Backend {
         return device(y, gradY) ? DeviceGumbel.backward(api, y, gradY, tau, axis) : host.gumbelSoftmaxBackward(y, gradY, tau, axis);
     }
 
+    @Override public Tensor unary(UnaryOp op, Tensor x) {
+        return device(x) && DeviceSmallOps.geluCode(op) >= 0 ? DeviceSmallOps.gelu(api, op, x) : host.unary(op, x);
+    }
+
+    @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        return device(x) ? DeviceSmallOps.layerNorm(api, x, weight, bias, eps) : host.layerNorm(x, weight, bias, eps);
+    }
+
+    @Override public Tensor softmaxCrossEntropy(Tensor logits, Tensor targets) {
+        return device(logits) ? DeviceSmallOps.softmaxCrossEntropy(api, logits, targets) : host.softmaxCrossEntropy(logits, targets);
+    }
+
+    @Override public Tensor embedding(Tensor table, Tensor ids) {
+        return device(table) ? DeviceSmallOps.embedding(api, table, ids) : host.embedding(table, ids);
+    }
+
     // ------------------------------------------------------------ delegated to the host
 
-    @Override public Tensor unary(UnaryOp op, Tensor x) { return host.unary(op, x); }
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { return host.binary(op, a, b); }
     @Override public Tensor where(Tensor condition, Tensor a, Tensor b) { return host.where(condition, a, b); }
     @Override public Tensor reduce(ReduceOp op, Tensor x, int axis, boolean keepDim) { return host.reduce(op, x, axis, keepDim); }
     @Override public Tensor argmax(Tensor x, int axis) { return host.argmax(x, axis); }
     @Override public Tensor softmax(Tensor x, int axis) { return host.softmax(x, axis); }
     @Override public Tensor logSoftmax(Tensor x, int axis) { return host.logSoftmax(x, axis); }
-    @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return host.layerNorm(x, weight, bias, eps); }
     @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) { return host.conv2d(x, weight, bias); }
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight) { return host.conv2dBackwardInput(gradOut, weight); }
     @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, int kernel) { return host.conv2dBackwardWeight(x, gradOut, kernel); }
@@ -92,10 +107,8 @@ public class DeviceBackend implements Backend {
     @Override public Tensor maxPool2x2Backward(Tensor x, Tensor gradOut) { return host.maxPool2x2Backward(x, gradOut); }
     @Override public Tensor upsampleNearest2x(Tensor x) { return host.upsampleNearest2x(x); }
     @Override public Tensor upsampleNearest2xBackward(Tensor gradOut) { return host.upsampleNearest2xBackward(gradOut); }
-    @Override public Tensor embedding(Tensor table, Tensor ids) { return host.embedding(table, ids); }
     @Override public Tensor embeddingBackward(Tensor ids, Tensor gradOut, int rows) { return host.embeddingBackward(ids, gradOut, rows); }
     @Override public Tensor oneHot(Tensor ids, int classes, DType dtype) { return host.oneHot(ids, classes, dtype); }
-    @Override public Tensor softmaxCrossEntropy(Tensor logits, Tensor targets) { return host.softmaxCrossEntropy(logits, targets); }
     @Override public Tensor argmaxOneHot(Tensor x, int axis) { return host.argmaxOneHot(x, axis); }
     @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return host.maskedAttention(q, k, v, mask); }
     @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return host.maskedAttentionBackward(q, k, v, mask, gradOut); }
