@@ -64,6 +64,7 @@ public final class DvaeTrainCommand implements Verb {
                 OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
                 OptionSpec.value("channels", "C", null, "image channels, 1 or 3 (default: 1 for fashion-mnist, else 3)"),
                 OptionSpec.value("threads", "T", null, "CPU threads (default: -Dtessel.threads, else all cores)"),
+                OptionSpec.flag("straight-through", "decode the one-hot of each gumbel sample (relaxed gradient), not the relaxed sample"),
                 OptionSpec.flag("resume", "continue from DIR/checkpoint.safetensors")));
         return o;
     }
@@ -103,7 +104,8 @@ public final class DvaeTrainCommand implements Verb {
             DvaeTrainingSettings defaults = DvaeTrainingSettings.forRun(steps, args.integer("batch", 1, 1 << 16), args.longValue("seed"));
             DvaeTrainingSettings settings = new DvaeTrainingSettings(defaults.batchSize(), steps, args.number("lr"), defaults.learningRateEndRatio(),
                     args.number("kl-weight"), defaults.klWarmupFraction(), defaults.temperatureEnd(), defaults.temperatureFraction(),
-                    defaults.weightDecay(), defaults.gradClip(), defaults.emaDecay(), defaults.seed(), args.integer("checkpoint-every", 1, Integer.MAX_VALUE));
+                    defaults.weightDecay(), defaults.gradClip(), defaults.emaDecay(), defaults.seed(), args.integer("checkpoint-every", 1, Integer.MAX_VALUE),
+                    args.flag("straight-through"));
             int channels = args.given("channels") ? args.integer("channels", 1, 3) : DvaeData.defaultChannels(data);
             trainer = new DvaeTrainer(preset.withChannels(channels), settings);
             meta.put("data", data);
