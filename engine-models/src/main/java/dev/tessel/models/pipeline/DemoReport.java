@@ -25,7 +25,8 @@ final class DemoReport {
 
     private DemoReport() {}
 
-    record Training(StageReport report, float[] losses, long budgetSteps) {}
+    /** A trained (or reused) stage with its loss history and its step budget. */
+    public record Training(StageReport report, float[] losses, long budgetSteps) {}
 
     static Path write(Path dir, DemoConfig config, List<Training> training, ShapesEvaluation.Summary eval, List<String> commands, double totalSeconds) {
         StringBuilder html = new StringBuilder();
