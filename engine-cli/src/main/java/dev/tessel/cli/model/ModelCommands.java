@@ -27,7 +27,7 @@ public final class ModelCommands {
 
     /** The {@code model} verb for Main's table. */
     public static Verb verb() {
-        return new VerbGroup("model", "describe a transformer preset: exact parameter count, memory, one layer's CPU time", List.of(new Info()));
+        return new VerbGroup("model", "describe a transformer preset: exact parameter count, memory, one layer's CPU time", List.of(new Info(), new PlanCommand()));
     }
 
     static final class Info implements Verb {

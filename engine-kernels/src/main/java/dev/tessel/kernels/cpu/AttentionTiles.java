@@ -1,7 +1,6 @@
 package dev.tessel.kernels.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,6 +18,19 @@ import jdk.incubator.vector.VectorSpecies;
 final class AttentionTiles {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
     static final int LANES = 8;
+
+    /**
+     * For each 8-bit lane mask, 8 floats: 0 where the bit is set, -inf where it is not. Adding
+     * row bits' entry masks a score chunk with one load and one add (finite scores stay exact);
+     * VectorMask.fromLong is not an intrinsic on AVX2 and costs an allocation per call.
+     */
+    private static final float[] MASK_BIAS = new float[256 * LANES];
+
+    static {
+        for (int bits = 0; bits < 256; bits++) {
+            for (int lane = 0; lane < LANES; lane++) MASK_BIAS[bits * LANES + lane] = (bits >>> lane & 1) != 0 ? 0f : Float.NEGATIVE_INFINITY;
+        }
+    }
 
     private AttentionTiles() {}
 
@@ -121,19 +133,37 @@ final class AttentionTiles {
         return false;
     }
 
-    /** Masked lanes of s[off .. off+width) become -inf; returns the row maximum over visible lanes. */
-    static float maskAndMax(float[] s, int off, int width, int[] words, int rowWord, int cols) {
+    /** Masked lanes of chunks [v0, v1) of the tile row at s[row ..] become -inf; returns the maximum over the visible lanes. */
+    static float maskAndMax(float[] s, int row, int v0, int v1, int[] words, int rowWord, int cols) {
         FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int v = 0, j = 0; j < width; v++, j += LANES) {
-            int bits = laneBits(words, rowWord, v, cols);
-            FloatVector x = FloatVector.fromArray(S, s, off + j);
+        for (int v = v0; v < v1; v++) {
+            int bits = laneBits(words, rowWord, v, cols), at = row + v * LANES;
+            FloatVector x = FloatVector.fromArray(S, s, at);
             if (bits != 0xFF) {
-                x = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(x, VectorMask.fromLong(S, bits));
-                x.intoArray(s, off + j);
+                x = x.add(FloatVector.fromArray(S, MASK_BIAS, bits * LANES));
+                x.intoArray(s, at);
             }
             max = max.max(x);
         }
         return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * The 8-lane chunks [lo, hi) holding every visible lane of tile rows [r0, r1), packed as
+     * lo << 16 | hi (0 when none is visible): where a row group's work starts and ends.
+     */
+    static int chunkSpan(int[] words, int off, int wordsPerRow, int r0, int r1, int cols) {
+        int chunks = (cols + LANES - 1) / LANES;
+        if (words == null) return chunks;
+        int first = Integer.MAX_VALUE, last = -1;
+        for (int w = 0; w < wordsPerRow; w++) {
+            int union = 0;
+            for (int r = r0; r < r1; r++) union |= words[off + r * wordsPerRow + w];
+            if (union == 0) continue;
+            first = Math.min(first, w * 32 + Integer.numberOfTrailingZeros(union));
+            last = w * 32 + 31 - Integer.numberOfLeadingZeros(union);
+        }
+        return last < 0 ? 0 : (first / LANES) << 16 | (last / LANES + 1);
     }
 
     /** s[j] = exp(s[j] - shift) over [off, off+width) in place (masked -inf lanes become 0); returns the sum. */
@@ -146,6 +176,24 @@ final class AttentionTiles {
         }
         return sum.reduceLanes(VectorOperators.ADD);
     }
+
+    /**
+     * s[j] = exp(s[j] - shift) over [off, off+width) in place, and the 8 lanes at sums[sumsOff ..]
+     * += their lane-wise sum: the row sum stays in lanes until the row is finished, which saves a
+     * horizontal reduction per (row, tile).
+     */
+    static void expShiftedAccumulate(float[] s, int off, int width, float shift, float[] sums, int sumsOff) {
+        FloatVector sum = FloatVector.fromArray(S, sums, sumsOff);
+        for (int j = 0; j < width; j += LANES) {
+            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(s, off + j);
+            sum = sum.add(e);
+        }
+        sum.intoArray(sums, sumsOff);
+    }
+
+    /** The sum of the 8 lanes at x[off ..]. */
+    static float laneSum(float[] x, int off) { return FloatVector.fromArray(S, x, off).reduceLanes(VectorOperators.ADD); }
 
     /** x[off .. off+width) *= factor. */
     static void scale(float[] x, int off, int width, float factor) {

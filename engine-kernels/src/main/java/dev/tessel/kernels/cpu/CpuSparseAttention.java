@@ -7,6 +7,8 @@ import dev.tessel.kernels.attention.SparseAttentionShapes;
 import dev.tessel.kernels.reference.ReferenceSparseAttention;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,9 +37,9 @@ final class CpuSparseAttention {
         var shapes = SparseAttentionShapes.check("sparseAttention", q, k, v, layout);
         if (shapes.dtype() == DType.F64) return ReferenceSparseAttention.forward(q, k, v, layout);
         Geometry g = new Geometry(shapes, layout);
-        float[] qs = g.packRows(CpuFloatArrays.read(q), g.d, g.dp, (float) (1.0 / Math.sqrt(g.d)));
-        float[] kT = g.packTransposed(CpuFloatArrays.read(k), g.d);
-        float[] vr = g.packRows(CpuFloatArrays.read(v), g.dv, g.dvp, 1f);
+        float[] qs = g.packRows(Rows.of(q), g.dp, (float) (1.0 / Math.sqrt(g.d)));
+        float[] kT = g.packTransposed(Rows.of(k));
+        float[] vr = g.packRows(Rows.of(v), g.dvp, 1f);
         float[] out = new float[g.bhCount * g.n * g.dv], lse = new float[g.bhCount * g.n];
         int[] rowStart = layout.rowStart(), keyBlocks = layout.keyBlocks(), maskOffsets = layout.maskOffsets(), words = layout.maskWords();
         int bs = g.bs, wpr = layout.wordsPerRow();
@@ -48,33 +50,44 @@ final class CpuSparseAttention {
             Arrays.fill(m, Float.NEGATIVE_INFINITY);
             Arrays.fill(l, 0f);
             for (int e = rowStart[qb]; e < rowStart[qb + 1]; e++) {
-                int k0 = keyBlocks[e] * bs, cols = Math.min(bs, g.n - k0), off = maskOffsets[e];
+                int kb = keyBlocks[e], k0 = kb * bs, cols = Math.min(bs, g.n - k0), off = maskOffsets[e];
                 int[] tileWords = off < 0 ? null : words;
-                product(qs, g.rowsAt(bh, q0, g.dp), g.dp, 1, kT, g.transposedAt(bh, keyBlocks[e], g.d), bs, sp, 0, bs, rows4, g.d, bs, false);
-                for (int r = 0; r < rows; r++) {
-                    int rowWord = off + r * wpr;
-                    if (!rowVisible(tileWords, rowWord, wpr, cols)) {
-                        Arrays.fill(sp, r * bs, r * bs + cols, 0f);
-                        continue;
+                // Each group of 4 query rows works only on the 8-key chunks its rows can see: in a
+                // convolutional or row tile that is about half of the tile.
+                for (int r0 = 0; r0 < rows4; r0 += 4) {
+                    int span = chunkSpan(tileWords, off, wpr, r0, Math.min(r0 + 4, rows), cols), v0 = span >>> 16, v1 = span & 0xFFFF;
+                    if (v1 <= v0) continue;
+                    int j0 = v0 * LANES, width = (v1 - v0) * LANES, depth = Math.min(cols, v1 * LANES) - j0;
+                    product(qs, g.rowsAt(bh, q0 + r0, g.dp), g.dp, 1, kT, g.transposedAt(bh, kb, g.d) + j0, bs, sp, r0 * bs + j0, bs, 4, g.d, width, false);
+                    for (int r = r0; r < Math.min(r0 + 4, rows); r++) {
+                        int rowWord = off + r * wpr;
+                        if (!rowVisible(tileWords, rowWord, wpr, cols)) {
+                            Arrays.fill(sp, r * bs + j0, r * bs + j0 + width, 0f);
+                            continue;
+                        }
+                        float newMax = Math.max(m[r], maskAndMax(sp, r * bs, v0, v1, tileWords, rowWord, cols));
+                        if (newMax > m[r]) {
+                            float alpha = (float) Math.exp(m[r] - newMax);
+                            scale(l, r * LANES, LANES, alpha);
+                            scale(o, r * g.dvp, g.dvp, alpha);
+                            m[r] = newMax;
+                        }
+                        expShiftedAccumulate(sp, r * bs + j0, width, newMax, l, r * LANES);
                     }
-                    float newMax = Math.max(m[r], maskAndMax(sp, r * bs, bs, tileWords, rowWord, cols));
-                    float alpha = (float) Math.exp(m[r] - newMax);
-                    l[r] = l[r] * alpha + expShifted(sp, r * bs, bs, newMax);
-                    if (alpha != 1f) scale(o, r * g.dvp, g.dvp, alpha);
-                    m[r] = newMax;
+                    product(sp, r0 * bs + j0, bs, 1, vr, g.rowsAt(bh, k0 + j0, g.dvp), g.dvp, o, r0 * g.dvp, g.dvp, 4, depth, g.dvp, true);
                 }
-                product(sp, 0, bs, 1, vr, g.rowsAt(bh, k0, g.dvp), g.dvp, o, 0, g.dvp, rows4, cols, g.dvp, true);
             }
             for (int r = 0; r < rows; r++) {
                 int i = g.order[q0 + r];
-                if (l[r] == 0f) {
+                float rowSum = laneSum(l, r * LANES);
+                if (rowSum == 0f) {
                     lse[bh * g.n + i] = Float.NEGATIVE_INFINITY;
                     continue;
                 }
-                float inv = 1f / l[r];
+                float inv = 1f / rowSum;
                 int dst = (bh * g.n + i) * g.dv;
                 for (int x = 0; x < g.dv; x++) out[dst + x] = o[r * g.dvp + x] * inv;
-                lse[bh * g.n + i] = m[r] + (float) Math.log(l[r]);
+                lse[bh * g.n + i] = m[r] + (float) Math.log(rowSum);
             }
         });
         return new Tensor[] {
@@ -88,13 +101,14 @@ final class CpuSparseAttention {
         shapes.checkBackward("sparseAttentionBackward", out, logSumExp, gradOut);
         if (shapes.dtype() == DType.F64) return ReferenceSparseAttention.backward(q, k, v, layout, out, logSumExp, gradOut);
         Geometry g = new Geometry(shapes, layout);
-        float[] qRaw = CpuFloatArrays.read(q), kRaw = CpuFloatArrays.read(k), vRaw = CpuFloatArrays.read(v), gRaw = CpuFloatArrays.read(gradOut);
+        Rows kRows = Rows.of(k), gRows = Rows.of(gradOut);
         float scale = (float) (1.0 / Math.sqrt(g.d));
         Tiles tiles = new Tiles(g, layout,
-                g.packRows(qRaw, g.d, g.dp, scale), g.packTransposed(kRaw, g.d), g.packTransposed(vRaw, g.dv),
-                g.packRows(gRaw, g.dv, g.dvp, 1f), g.packStats(CpuFloatArrays.read(logSumExp), CpuFloatArrays.read(out), gRaw));
-        float[] kr = g.packRows(kRaw, g.d, g.dp, 1f);
-        float[] dq = new float[qRaw.length], dk = new float[kRaw.length], dv = new float[vRaw.length];
+                g.packRows(Rows.of(q), g.dp, scale), g.packTransposed(kRows), g.packTransposed(Rows.of(v)),
+                g.packRows(gRows, g.dvp, 1f), g.packStats(CpuFloatArrays.read(logSumExp), Rows.of(out), gRows));
+        float[] kr = g.packRows(kRows, g.dp, 1f);
+        int qkSize = g.bhCount * g.n * g.d;
+        float[] dq = new float[qkSize], dk = new float[qkSize], dv = new float[g.bhCount * g.n * g.dv];
         int bs = g.bs;
 
         // pass A: dQ_i = Σ_j dS_ij k_j / √D, one task per (batch·head, query block)
@@ -164,7 +178,7 @@ final class CpuSparseAttention {
                     Arrays.fill(t.scores, r * bs, (r + 1) * bs, 0f);
                     continue;
                 }
-                maskAndMax(t.scores, r * bs, bs, tileWords, off + r * wpr, cols);
+                maskAndMax(t.scores, r * bs, 0, bs / LANES, tileWords, off + r * wpr, cols);
                 expShifted(t.scores, r * bs, bs, lse);
             }
         }
@@ -201,52 +215,80 @@ final class CpuSparseAttention {
         int transposedAt(int bh, int block, int width) { return (bh * nb + block) * width * bs; }
 
         /** [bh][npad][widthPad] rows in kernel order, times {@code scale}, zero padded. */
-        float[] packRows(float[] src, int width, int widthPad, float scale) {
+        float[] packRows(Rows src, int widthPad, float scale) {
             float[] dst = new float[bhCount * npad * widthPad];
-            CpuThreads.parallelFor(bhCount, 1, (from, to) -> {
-                for (int bh = from; bh < to; bh++) {
-                    for (int p = 0; p < n; p++) {
-                        int s = (bh * n + order[p]) * width, t = rowsAt(bh, p, widthPad);
-                        for (int x = 0; x < width; x++) dst[t + x] = src[s + x] * scale;
-                    }
+            forEachBlock((bh, block) -> {
+                for (int p = block * bs, end = Math.min(n, p + bs); p < end; p++) {
+                    int at = rowsAt(bh, p, widthPad);
+                    src.read(bh * n + order[p], dst, at);
+                    if (scale != 1f) AttentionTiles.scale(dst, at, widthPad, scale);
                 }
             });
             return dst;
         }
 
         /** [bh][block][width][bs]: each key block transposed, zero padded past the sequence end. */
-        float[] packTransposed(float[] src, int width) {
+        float[] packTransposed(Rows src) {
+            int width = src.width();
             float[] dst = new float[bhCount * nb * width * bs];
-            CpuThreads.parallelFor(bhCount, 1, (from, to) -> {
-                for (int bh = from; bh < to; bh++) {
-                    for (int p = 0; p < n; p++) {
-                        int s = (bh * n + order[p]) * width, t = transposedAt(bh, p / bs, width) + p % bs;
-                        for (int x = 0; x < width; x++) dst[t + x * bs] = src[s + x];
-                    }
+            forEachBlock((bh, block) -> {
+                float[] row = new float[width];
+                for (int p = block * bs, end = Math.min(n, p + bs); p < end; p++) {
+                    src.read(bh * n + order[p], row, 0);
+                    int t = transposedAt(bh, block, width) + p % bs;
+                    for (int x = 0; x < width; x++) dst[t + x * bs] = row[x];
                 }
             });
             return dst;
         }
 
         /** [bh][npad][2]: logSumExp and D = dO·O per query, in kernel order. */
-        float[] packStats(float[] lse, float[] out, float[] gradOut) {
+        float[] packStats(float[] lse, Rows out, Rows gradOut) {
             float[] dst = new float[bhCount * npad * 2];
-            CpuThreads.parallelFor(bhCount, 1, (from, to) -> {
-                for (int bh = from; bh < to; bh++) {
-                    for (int p = 0; p < n; p++) {
-                        int i = bh * n + order[p], row = i * dv;
-                        float dot = 0f;
-                        for (int x = 0; x < dv; x++) dot += gradOut[row + x] * out[row + x];
-                        dst[2 * (bh * npad + p)] = lse[i];
-                        dst[2 * (bh * npad + p) + 1] = dot;
-                    }
+            forEachBlock((bh, block) -> {
+                float[] o = new float[dv], g = new float[dv];
+                for (int p = block * bs, end = Math.min(n, p + bs); p < end; p++) {
+                    int i = bh * n + order[p];
+                    out.read(i, o, 0);
+                    gradOut.read(i, g, 0);
+                    float dot = 0f;
+                    for (int x = 0; x < dv; x++) dot += g[x] * o[x];
+                    dst[2 * (bh * npad + p)] = lse[i];
+                    dst[2 * (bh * npad + p) + 1] = dot;
                 }
             });
             return dst;
         }
+
+        /** Runs body(bh, block) for every (batch·head, block) on the pool: packing is split as finely as the kernels. */
+        private void forEachBlock(PackBody body) {
+            CpuThreads.parallelFor(bhCount * nb, 4, (from, to) -> {
+                for (int t = from; t < to; t++) body.run(t / nb, t % nb);
+            });
+        }
     }
 
-    /** Per-worker buffers: one score tile, one gradient tile, two accumulators, running max and sum. */
+    /**
+     * Rows of the last axis of a float tensor in logical order: read straight from its memory when
+     * it is contiguous F32 (no intermediate copy), else from one float copy (widened F16/BF16,
+     * gathered strides).
+     */
+    private record Rows(Tensor tensor, float[] copy, int width) {
+        static Rows of(Tensor t) {
+            int width = t.dim(t.rank() - 1);
+            return t.dtype() == DType.F32 && t.isContiguous() ? new Rows(t, null, width) : new Rows(t, CpuFloatArrays.read(t), width);
+        }
+
+        void read(int row, float[] dst, int at) {
+            if (copy != null) {
+                System.arraycopy(copy, row * width, dst, at, width);
+            } else {
+                MemorySegment.copy(tensor.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, tensor.byteOffset() + (long) row * width * Float.BYTES, dst, at, width);
+            }
+        }
+    }
+
+    /** Per-worker buffers: one score tile, one gradient tile, two accumulators, running max, and running sums (8 lanes per row). */
     private static final class Scratch {
         final float[] scores, gradScores, acc, acc2, max, sum;
 
@@ -256,9 +298,12 @@ final class CpuSparseAttention {
             acc = new float[g.bs * Math.max(g.dp, g.dvp)];
             acc2 = new float[g.bs * g.dvp];
             max = new float[g.bs];
-            sum = new float[g.bs];
+            sum = new float[g.bs * LANES];
         }
     }
+
+    @FunctionalInterface
+    private interface PackBody { void run(int bh, int block); }
 
     @FunctionalInterface
     private interface BlockTask { void run(int bh, int block, Scratch scratch); }

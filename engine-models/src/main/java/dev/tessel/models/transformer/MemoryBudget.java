@@ -34,6 +34,11 @@ public final class MemoryBudget {
         return items;
     }
 
+    /** The activation items of {@link #atBatchOne} (everything after the three parameter-state items): they scale with the batch. */
+    public static long activationsAtBatchOne(TransformerConfig c) {
+        return atBatchOne(c).values().stream().skip(3).mapToLong(Long::longValue).sum();
+    }
+
     /** Sum of {@link #atBatchOne}. */
     public static long total(TransformerConfig c) { return atBatchOne(c).values().stream().mapToLong(Long::longValue).sum(); }
 
