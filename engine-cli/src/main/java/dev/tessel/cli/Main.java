@@ -60,7 +60,9 @@ public final class Main {
                 dev.tessel.cli.bpe.BpeCommands.verb(),
                 dev.tessel.cli.model.ModelCommands.verb(),
                 dev.tessel.cli.data.DataCommands.verb(),
-                dev.tessel.cli.prior.PriorCommands.verb()
+                dev.tessel.cli.prior.PriorCommands.verb(),
+                dev.tessel.cli.clip.ClipCommands.verb(),
+                new dev.tessel.cli.generate.GenerateCommand()
         );
     }
 
