@@ -131,34 +131,19 @@ public final class MpiCommunicator implements Communicator {
     @Override
     public void reduceScatterFloatSum(MemorySegment send, MemorySegment recv, long count) {
         int n = intCount(count, "MPI_Reduce_scatter_block");
-        try (Arena staging = Arena.ofConfined()) {
-            MemorySegment sendNative = copyIn(staging, send);
-            MemorySegment recvNative = outputFor(staging, recv);
-            call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(sendNative, recvNative, n, mpi.floatType, mpi.opSum, comm));
-            copyOut(recvNative, recv);
-        }
+        sendReceive("MPI_Reduce_scatter_block", send, recv, (s, r) -> (int) mpi.reduceScatterBlock.invokeExact(s, r, n, mpi.floatType, mpi.opSum, comm));
     }
 
     @Override
     public void allGatherBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Allgather");
-        try (Arena staging = Arena.ofConfined()) {
-            MemorySegment sendNative = copyIn(staging, send);
-            MemorySegment recvNative = outputFor(staging, recv);
-            call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
-            copyOut(recvNative, recv);
-        }
+        sendReceive("MPI_Allgather", send, recv, (s, r) -> (int) mpi.allgather.invokeExact(s, n, mpi.byteType, r, n, mpi.byteType, comm));
     }
 
     @Override
     public void allToAllBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Alltoall");
-        try (Arena staging = Arena.ofConfined()) {
-            MemorySegment sendNative = copyIn(staging, send);
-            MemorySegment recvNative = outputFor(staging, recv);
-            call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
-            copyOut(recvNative, recv);
-        }
+        sendReceive("MPI_Alltoall", send, recv, (s, r) -> (int) mpi.alltoall.invokeExact(s, n, mpi.byteType, r, n, mpi.byteType, comm));
     }
 
     @Override
@@ -168,6 +153,21 @@ public final class MpiCommunicator implements Communicator {
             MemorySegment nativeBuffer = copyIn(staging, buffer);
             call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(nativeBuffer, n, mpi.byteType, root, comm));
             copyOut(nativeBuffer, buffer);
+        }
+    }
+
+    @FunctionalInterface
+    private interface SendReceiveCall {
+        int invoke(MemorySegment send, MemorySegment recv) throws Throwable;
+    }
+
+    /** One MPI call with a send and a receive buffer, each staged through native memory if it lives on the heap. */
+    private static void sendReceive(String name, MemorySegment send, MemorySegment recv, SendReceiveCall c) {
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call(name, () -> c.invoke(sendNative, recvNative));
+            copyOut(recvNative, recv);
         }
     }
 
