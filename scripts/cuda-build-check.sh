@@ -23,7 +23,7 @@ variants() {
   case "$1" in
     gemm.cu) echo "-DIN_DTYPE=1 -DOUT_DTYPE=0|-DIN_DTYPE=1 -DOUT_DTYPE=1|-DIN_DTYPE=2 -DOUT_DTYPE=0|-DIN_DTYPE=0 -DOUT_DTYPE=0" ;;
     adamw.cu) echo "-DGRAD_DTYPE=1 -DMEAN16=1 -DVAR16=1|-DGRAD_DTYPE=0 -DMEAN16=0 -DVAR16=0" ;;
-    cast.cu) echo "-DIN_DTYPE=0 -DOUT_DTYPE=1|-DIN_DTYPE=1 -DOUT_DTYPE=2" ;;
+    cast.cu) echo "" ;;
     *) echo "-DDTYPE=0|-DDTYPE=1|-DDTYPE=2" ;;
   esac
 }
@@ -33,6 +33,7 @@ rows="$tmp/rows"
 for file in kernels/*.cu; do
   name="$(basename "$file")"
   IFS='|' read -r -a sets <<< "$(variants "$name")"
+  [ ${#sets[@]} -eq 0 ] && sets=("")
   for defs in "${sets[@]}"; do
     for arch in "${arches[@]}"; do
       log="$tmp/log"

@@ -149,6 +149,19 @@ DEVICE u16 tessel_float_to_bf16(float f) {
     return (u16) ((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
+/* Tree reduction over a work-group: partial[0 .. BLOCK) (shared memory, one value per thread,
+ * already written) is combined pairwise into partial[0] with combine(a, b). BLOCK is the group
+ * size, a power of two the kernel file defines; every thread of the group must reach it. */
+#define TESSEL_ADD(a, b) ((a) + (b))
+#define TESSEL_GROUP_REDUCE(partial, combine)                                                   \
+    do {                                                                                        \
+        BARRIER;                                                                                \
+        for (int w_ = BLOCK / 2; w_ > 0; w_ >>= 1) {                                            \
+            if (LOCAL_ID_X < w_) partial[LOCAL_ID_X] = combine(partial[LOCAL_ID_X], partial[LOCAL_ID_X + w_]); \
+            BARRIER;                                                                            \
+        }                                                                                       \
+    } while (0)
+
 /* Storage dtype codes of the -D build options that pick a buffer's element type (DeviceDType in
  * Java). 16-bit buffers hold raw u16 bits and compute in float. A kernel names its element types
  * and accesses through these macros with a code that is a preprocessor literal, e.g.

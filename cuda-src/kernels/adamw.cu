@@ -99,10 +99,6 @@ KERNEL void tessel_adamw(GLOBAL float *RESTRICT param, GLOBAL const TESSEL_TYPE(
         param[i] = p + neg_step * m / denom;
     }
     partial[tid] = bad;
-    BARRIER;
-    for (int half_width = BLOCK / 2; half_width > 0; half_width >>= 1) {
-        if (tid < half_width) partial[tid] += partial[tid + half_width];
-        BARRIER;
-    }
+    TESSEL_GROUP_REDUCE(partial, TESSEL_ADD);
     if (tid == 0 && partial[0] != 0) ATOMIC_ADD_U32(skipped, partial[0]);
 }

@@ -19,28 +19,18 @@
 #define BLOCK 256
 #endif
 
-/* Sum of v over the group (tree in shared memory); every thread gets the total. */
+/* Sum / max of v over the group (tree in shared memory); every thread gets the result. */
 DEVICE float tessel_group_sum(LOCAL float *partial, float v) {
-    int tid = LOCAL_ID_X;
-    partial[tid] = v;
-    BARRIER;
-    for (int w = BLOCK / 2; w > 0; w >>= 1) {
-        if (tid < w) partial[tid] += partial[tid + w];
-        BARRIER;
-    }
+    partial[LOCAL_ID_X] = v;
+    TESSEL_GROUP_REDUCE(partial, TESSEL_ADD);
     float total = partial[0];
     BARRIER; /* all have read partial[0] before the next reduction overwrites it */
     return total;
 }
 
 DEVICE float tessel_group_max(LOCAL float *partial, float v) {
-    int tid = LOCAL_ID_X;
-    partial[tid] = v;
-    BARRIER;
-    for (int w = BLOCK / 2; w > 0; w >>= 1) {
-        if (tid < w) partial[tid] = FMAXF(partial[tid], partial[tid + w]);
-        BARRIER;
-    }
+    partial[LOCAL_ID_X] = v;
+    TESSEL_GROUP_REDUCE(partial, FMAXF);
     float total = partial[0];
     BARRIER;
     return total;

@@ -176,6 +176,9 @@ KERNEL void tessel_sparse_attention_backward_dkv(
     SHARED float do_tile[BLOCK * MAX_DIM];
     SHARED float lse_tile[BLOCK];
     SHARED float dd_tile[BLOCK];
+    /* dv accumulates in this thread's own shared row: with gk and gv both in registers the kernel
+     * spilled on sm_90 (2 x MAX_DIM accumulators plus the row pointers and loop state). */
+    SHARED float gv_own[BLOCK * OWN_STRIDE];
     int kb = GROUP_ID_X, c = LOCAL_ID_X, pk = kb * BLOCK + c, live = pk < n;
     i64 base = (i64) GROUP_ID_Y * n;
     int j = live ? order[pk] : 0;
@@ -183,7 +186,8 @@ KERNEL void tessel_sparse_attention_backward_dkv(
     LOCAL float *vr = v_own + c * OWN_STRIDE;
     tessel_sa_load_row(k, base + j, live ? d : 0, 1.0f, kr);
     tessel_sa_load_row(v, base + j, live ? dv : 0, 1.0f, vr);
-    float gk[MAX_DIM], gv[MAX_DIM];
+    LOCAL float *gv = gv_own + c * OWN_STRIDE;
+    float gk[MAX_DIM];
     #pragma unroll
     for (int x = 0; x < MAX_DIM; x++) {
         gk[x] = 0.0f;

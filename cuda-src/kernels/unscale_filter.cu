@@ -33,10 +33,6 @@ KERNEL void tessel_unscale_filter(GLOBAL const TESSEL_TYPE(DTYPE) *RESTRICT x, G
         TESSEL_STORE(DTYPE, y, i, v);
     }
     partial[tid] = bad;
-    BARRIER;
-    for (int half_width = BLOCK / 2; half_width > 0; half_width >>= 1) {
-        if (tid < half_width) partial[tid] += partial[tid + half_width];
-        BARRIER;
-    }
+    TESSEL_GROUP_REDUCE(partial, TESSEL_ADD);
     if (tid == 0 && partial[0] != 0) ATOMIC_ADD_U32(count, partial[0]);
 }

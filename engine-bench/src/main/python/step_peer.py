@@ -7,11 +7,13 @@ and OPENBLAS_NUM_THREADS; -Dtessel.threads), both warm up before timing, torch i
 the default and the OpenMP OpenBLAS build (LD_LIBRARY_PATH, for that child only), each with and
 without OMP_WAIT_POLICY=PASSIVE, and the best torch setting is quoted. Tessel and every torch
 setting alternate within each round; the ratio is the median over rounds of
-tessel_ms / best_torch_ms in the same round (below 1 = tessel faster).
+tessel_ms / best_torch_ms in the same round (below 1 = tessel faster), for wall time and for
+process CPU time per step (the machine these runs share is often loaded far past its cores).
 
-Invariant: every number comes from a child process whose last line is 'ms: <median ms per
-step>' measured the same way on both sides: R windows of S whole steps (zero grads, forward,
-backward, AdamW lr 1e-3), median of the per-step means.
+Invariant: every number comes from a child process whose last two lines are 'cpu_ms: <median
+process-CPU ms per step>' and 'ms: <median wall ms per step>', measured the same way on both sides: a warm-up of at least W seconds and 1000 steps, then
+R windows of S whole steps (zero grads, forward, backward, AdamW lr 1e-3), median of the
+per-step means.
 """
 import argparse
 import os
@@ -38,25 +40,28 @@ def torch_worker(args, build):
         opt.step()
 
     start, steps = time.perf_counter(), 0
-    while steps < 100 or time.perf_counter() - start < args.warmup_seconds:
+    while steps < 1000 or time.perf_counter() - start < args.warmup_seconds:
         step()
         steps += 1
-    per_step = []
+    per_step, per_step_cpu = [], []
     for _ in range(args.reps):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(args.window):
             step()
         per_step.append((time.perf_counter() - t0) * 1e3 / args.window)
+        per_step_cpu.append((time.process_time() - c0) * 1e3 / args.window)
     print("torch %s threads=%d: %s" % (torch.__version__, torch.get_num_threads(), [round(r, 3) for r in per_step]))
+    print("cpu_ms: %.4f" % statistics.median(per_step_cpu))
     print("ms: %.4f" % statistics.median(per_step))
 
 
 def last_ms(cmd, env):
+    """(wall ms, process-CPU ms) per step from a child's last two lines."""
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     lines = [l for l in out.stdout.strip().splitlines() if l.strip()]
-    if out.returncode != 0 or not lines or not lines[-1].startswith("ms:"):
+    if out.returncode != 0 or len(lines) < 2 or not lines[-1].startswith("ms:") or not lines[-2].startswith("cpu_ms:"):
         sys.exit("command failed: %s\n%s\n%s" % (" ".join(cmd), out.stdout, out.stderr))
-    return float(lines[-1].split(":")[1])
+    return float(lines[-1].split(":")[1]), float(lines[-2].split(":")[1])
 
 
 def load():
@@ -70,7 +75,7 @@ def main(model_name, description, build, script):
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--reps", type=int, default=9)
     p.add_argument("--window", type=int, default=50)
-    p.add_argument("--warmup-seconds", type=int, default=4)
+    p.add_argument("--warmup-seconds", type=int, default=8)
     p.add_argument("--jar", default="engine-bench/target/benchmarks.jar")
     p.add_argument("--java", default=os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"))
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
@@ -103,19 +108,22 @@ def main(model_name, description, build, script):
                 cmd = [sys.executable, script, "--torch-worker", "--threads-worker", str(t)] + timing
                 row[name] = last_ms(cmd, env)
             results[t].append(row)
-            print("round %d, %d thread(s): %s  (load %s)" % (r + 1, t, ", ".join("%s %.3f ms" % kv for kv in row.items()), load()),
-                  flush=True)
+            print("round %d, %d thread(s), ms per step wall/cpu: %s  (load %s)" % (
+                r + 1, t, ", ".join("%s %.3f/%.3f" % (k, v[0], v[1]) for k, v in row.items()), load()), flush=True)
         loads.append(load())
 
     print()
     print("%s training step, float32; %d rounds of %d windows x %d steps; load average (1/5/15 min) before: %s, after: %s" % (
         model_name, args.rounds, args.reps, args.window, loads[0], loads[-1]))
+    print("wall = elapsed time per step; cpu = process CPU time per step (all threads), which a machine loaded past its")
+    print("cores inflates far less than wall time. Ratios are tessel/torch-best per round, median over rounds (< 1: tessel faster).")
     print()
-    print("| threads | tessel ms/step | torch ms/step (best setting) | best torch setting | tessel/torch time (median of rounds) |")
-    print("|---|---|---|---|---|")
+    print("| threads | measure | tessel ms/step | torch ms/step (best setting) | best torch setting | tessel/torch (median of rounds) |")
+    print("|---|---|---|---|---|---|")
     for t, rows in results.items():
-        best = min((name for name, _ in settings), key=lambda n: statistics.median(row[n] for row in rows))
-        tessel = statistics.median(row["tessel"] for row in rows)
-        torch_best = statistics.median(row[best] for row in rows)
-        ratio = statistics.median(row["tessel"] / row[best] for row in rows)
-        print("| %d | %.3f | %.3f | %s | %.2fx |" % (t, tessel, torch_best, best, ratio))
+        for measure, i in (("wall", 0), ("cpu", 1)):
+            best = min((name for name, _ in settings), key=lambda n: statistics.median(row[n][i] for row in rows))
+            tessel = statistics.median(row["tessel"][i] for row in rows)
+            torch_best = statistics.median(row[best][i] for row in rows)
+            ratio = statistics.median(row["tessel"][i] / row[best][i] for row in rows)
+            print("| %d | %s | %.3f | %.3f | %s | %.2fx |" % (t, measure, tessel, torch_best, best, ratio))

@@ -8,7 +8,11 @@ import java.io.PrintStream;
 import java.util.Arrays;
 import dev.tessel.bench.AttentionCommand;
 import dev.tessel.bench.Conv2dCommand;
+import dev.tessel.bench.BackwardRatioCommand;
+import dev.tessel.bench.DvaeStepCommand;
 import dev.tessel.bench.GemmCommand;
+import dev.tessel.bench.mixed.ScalingExperiment;
+import dev.tessel.bench.train.TrainStepCommand;
 import dev.tessel.dist.DistCommand;
 import java.util.List;
 import java.util.Map;
@@ -34,18 +38,31 @@ public final class Main {
         return List.of(
                 new DemoCommand(),
                 new GoldenCommand(),
-                new SubcommandVerb("bench", "time a kernel (median GFLOP/s after warm-up)",
-                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run, "attention", AttentionCommand::run),
+                new SubcommandVerb("bench", "time a kernel (median GFLOP/s or ms) or a training step (median ms) after warm-up",
+                        Map.of("gemm", GemmCommand::run, "conv2d", Conv2dCommand::run, "attention", AttentionCommand::run,
+                                "mlp", TrainStepCommand::mlp, "tiny-transformer", TrainStepCommand::tinyTransformer,
+                                "dvae", DvaeStepCommand::run,
+                                "mixed-scaling", ScalingExperiment::run, "backward-ratio", BackwardRatioCommand::run),
                         List.of("./tessel bench gemm --m 1024 --k 1024 --n 1024 --threads 2",
                                 "./tessel bench conv2d --batch 8 --cin 256 --cout 256 --hw 32 --kernel 3 --threads 2",
-                                "./tessel bench attention --text 256 --grid 32 --heads 1 --dim 64")),
+                                "./tessel bench attention --text 256 --grid 32 --heads 1 --dim 64",
+                                "./tessel bench mlp --threads 1",
+                                "./tessel bench tiny-transformer --threads 1",
+                                "./tessel bench dvae --preset tiny --batch 32 --threads 2",
+                                "./tessel bench backward-ratio --net all --rounds 5",
+                                "./tessel bench mixed-scaling --layers 12 --steps 300 --out runs/mixed-scaling")),
                 new SubcommandVerb("dist", "distributed training over threads or Open MPI: collectives self-test, sharded-training check, prefetch timeline",
                         Map.of("selftest", DistCommand::selftest, "train", DistCommand::train, "timeline", DistCommand::timeline),
                         List.of("mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist selftest --devices-per-machine 2",
                                 "./tessel dist train --dist local --ranks 4 --powersgd-rank 2",
                                 "mpirun --allow-run-as-root --oversubscribe -np 4 ./tessel dist timeline --out docs/img/sharding-timeline.png")),
                 DvaeCommands.verb(),
-                dev.tessel.cli.bpe.BpeCommands.verb()
+                dev.tessel.cli.bpe.BpeCommands.verb(),
+                dev.tessel.cli.model.ModelCommands.verb(),
+                dev.tessel.cli.data.DataCommands.verb(),
+                dev.tessel.cli.prior.PriorCommands.verb(),
+                dev.tessel.cli.clip.ClipCommands.verb(),
+                new dev.tessel.cli.generate.GenerateCommand()
         );
     }
 

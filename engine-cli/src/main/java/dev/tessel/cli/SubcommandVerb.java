@@ -36,16 +36,8 @@ public final class SubcommandVerb implements Verb {
      */
     public static ToIntFunction<String[]> of(Verb verb) {
         return argv -> {
-            List<String> rest = List.of(argv);
-            for (String a : rest) {
-                if (a.equals("--")) break;
-                if (a.equals("--help") || a.equals("-h")) {
-                    System.out.print(HelpText.forVerb(verb));
-                    return 0;
-                }
-            }
             try {
-                return verb.run(Arguments.parse(verb.name(), verb.options(), rest), System.out);
+                return VerbGroup.runCommand(verb, List.of(argv), System.out);
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {

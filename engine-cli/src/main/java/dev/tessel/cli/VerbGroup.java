@@ -63,7 +63,14 @@ public final class VerbGroup implements Verb {
         }
         Verb command = commands.get(first);
         if (command == null) throw new UsageException(name, "unknown command '" + first + "'; expected one of " + String.join(", ", commands.keySet()));
-        List<String> rest = argv.subList(1, argv.size());
+        return runCommand(command, argv.subList(1, argv.size()), out);
+    }
+
+    /**
+     * Runs one sub-command on its arguments: {@code --help} (before a {@code --}) prints its help
+     * page, otherwise its declared options are parsed exactly as for a top-level verb.
+     */
+    static int runCommand(Verb command, List<String> rest, PrintStream out) throws Exception {
         for (String a : rest) {
             if (a.equals("--")) break;
             if (a.equals("--help") || a.equals("-h")) {

@@ -5,6 +5,7 @@
 // finalised when the body returns. A body that throws anything calls MPI_Abort, so mpirun stops
 // every rank instead of leaving the others blocked in a collective (a JVM whose main thread died
 // while another thread lives would never exit). Counts are ints in MPI: larger buffers are split.
+// A downcall takes only native memory: heap-backed buffers (small tensors) are staged per call.
 package dev.tessel.dist;
 
 import java.lang.foreign.Arena;
@@ -116,35 +117,72 @@ public final class MpiCommunicator implements Communicator {
 
     @Override
     public void allReduceFloatSum(MemorySegment buffer, long count) {
-        for (long start = 0; start < count; start += MAX_CHUNK) {
-            int n = (int) Math.min(MAX_CHUNK, count - start);
-            MemorySegment part = buffer.asSlice(start * 4, n * 4L);
-            call("MPI_Allreduce", () -> (int) mpi.allreduce.invokeExact(MpiLibrary.IN_PLACE, part, n, mpi.floatType, mpi.opSum, comm));
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment nativeBuffer = copyIn(staging, buffer);
+            for (long start = 0; start < count; start += MAX_CHUNK) {
+                int n = (int) Math.min(MAX_CHUNK, count - start);
+                MemorySegment part = nativeBuffer.asSlice(start * 4, n * 4L);
+                call("MPI_Allreduce", () -> (int) mpi.allreduce.invokeExact(MpiLibrary.IN_PLACE, part, n, mpi.floatType, mpi.opSum, comm));
+            }
+            copyOut(nativeBuffer, buffer);
         }
     }
 
     @Override
     public void reduceScatterFloatSum(MemorySegment send, MemorySegment recv, long count) {
         int n = intCount(count, "MPI_Reduce_scatter_block");
-        call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(send, recv, n, mpi.floatType, mpi.opSum, comm));
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Reduce_scatter_block", () -> (int) mpi.reduceScatterBlock.invokeExact(sendNative, recvNative, n, mpi.floatType, mpi.opSum, comm));
+            copyOut(recvNative, recv);
+        }
     }
 
     @Override
     public void allGatherBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Allgather");
-        call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(send, n, mpi.byteType, recv, n, mpi.byteType, comm));
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Allgather", () -> (int) mpi.allgather.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
+            copyOut(recvNative, recv);
+        }
     }
 
     @Override
     public void allToAllBytes(MemorySegment send, MemorySegment recv, long bytes) {
         int n = intCount(bytes, "MPI_Alltoall");
-        call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(send, n, mpi.byteType, recv, n, mpi.byteType, comm));
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment sendNative = copyIn(staging, send);
+            MemorySegment recvNative = outputFor(staging, recv);
+            call("MPI_Alltoall", () -> (int) mpi.alltoall.invokeExact(sendNative, n, mpi.byteType, recvNative, n, mpi.byteType, comm));
+            copyOut(recvNative, recv);
+        }
     }
 
     @Override
     public void broadcastBytes(MemorySegment buffer, long bytes, int root) {
         int n = intCount(bytes, "MPI_Bcast");
-        call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(buffer, n, mpi.byteType, root, comm));
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment nativeBuffer = copyIn(staging, buffer);
+            call("MPI_Bcast", () -> (int) mpi.bcast.invokeExact(nativeBuffer, n, mpi.byteType, root, comm));
+            copyOut(nativeBuffer, buffer);
+        }
+    }
+
+    // Small tensors live on the Java heap (Storage), and a downcall cannot take a heap segment:
+    // such buffers go through a native copy for the duration of one call.
+    private static MemorySegment copyIn(Arena staging, MemorySegment segment) {
+        return segment.isNative() ? segment : staging.allocate(segment.byteSize(), 64).copyFrom(segment);
+    }
+
+    private static MemorySegment outputFor(Arena staging, MemorySegment segment) {
+        return segment.isNative() ? segment : staging.allocate(segment.byteSize(), 64);
+    }
+
+    private static void copyOut(MemorySegment staged, MemorySegment target) {
+        if (staged != target) target.copyFrom(staged);
     }
 
     @Override

@@ -2,8 +2,8 @@
 //
 // Invariants: handles (communicators, datatypes, ops, error handlers) are addresses: predefined
 // ones are the addresses of Open MPI's globals (ompi_mpi_comm_world, ...; MPICH would use integer
-// handles and is not supported). Buffers passed here are off-heap segments (a blocking call on a
-// heap segment would pin the GC). Every call's return code is checked; a non-zero code becomes an
+// handles and is not supported). Buffers passed here are off-heap segments (a downcall rejects a
+// heap segment; MpiCommunicator stages heap buffers). Every call's return code is checked; a non-zero code becomes an
 // exception carrying MPI_Error_string's text.
 package dev.tessel.dist;
 

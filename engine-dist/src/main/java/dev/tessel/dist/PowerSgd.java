@@ -11,7 +11,8 @@
 //    rows·cols with k = min(rows, cols, rank): a 1-D tensor (an n x 1 matrix) never is.
 //  - With error feedback, for every rank: sum over PowerSGD steps of the averages it applied +
 //    its error buffer = sum of its gradients over those steps (+ the error it started from).
-// Gradients are F32; P and Q travel as F32 or, if asked, in the paper's 1-6-9 format.
+// Gradients are F32; P and Q travel, and the error buffers are kept, in F32 or, if asked, in the
+// paper's 1-6-9 format (then the conservation above holds to 1-6-9 rounding of the buffer).
 package dev.tessel.dist;
 
 import dev.tessel.tensor.DType;
@@ -39,7 +40,7 @@ public final class PowerSgd {
      * @param startIter          steps of plain averaging before compression starts (K)
      * @param minCompressionRate compress a matrix only if it shrinks by more than this factor
      * @param epsilon            Gram-Schmidt: added to column norms; Householder: added to the diagonal (paper: 1e-6)
-     * @param wire               dtype P and Q are all-reduced in (F32, or MEAN_1_6_9 as in the paper)
+     * @param wire               dtype P and Q are all-reduced in and the error buffer is stored in (F32, or MEAN_1_6_9 as in the paper)
      * @param seed               seed of the random initial Q (identical on every rank)
      */
     public record Options(int rank, int startIter, double minCompressionRate, boolean errorFeedback, QMode qMode,
@@ -69,7 +70,8 @@ public final class PowerSgd {
     private final Communicator group;
     private final int[] rows, cols, ranks;
     private final boolean[] compress;
-    private final float[][] q, qInit, p, error;
+    private final float[][] q, qInit, p;
+    private final Tensor[] error;
     private boolean started;
     private long iteration;
     private long lastStepFloats;
@@ -92,7 +94,7 @@ public final class PowerSgd {
         q = new float[n][];
         qInit = new float[n][];
         p = new float[n][];
-        error = new float[n][];
+        error = new Tensor[n];
         for (int i = 0; i < n; i++) {
             rows[i] = shapes.get(i)[0];
             cols[i] = shapes.get(i)[1];
@@ -111,7 +113,7 @@ public final class PowerSgd {
     public long lastStepFloats() { return lastStepFloats; }
 
     /** This rank's error-feedback memory of a tensor (row-major), or null before the first PowerSGD step. */
-    public float[] error(int tensor) { return error[tensor]; }
+    public float[] error(int tensor) { return error[tensor] == null ? null : error[tensor].toFloatArray(); }
 
     /** The last orthogonalised, all-reduced P of a compressed tensor (rows x k). */
     public float[] p(int tensor) { return p[tensor]; }
@@ -162,8 +164,12 @@ public final class PowerSgd {
         int n = m.length;
         if (options.errorFeedback()) {
             for (int i = 0; i < n; i++) {
-                if (error[i] == null) error[i] = new float[m[i].length];
-                else for (int j = 0; j < m[i].length; j++) m[i][j] += error[i][j];
+                if (error[i] == null) {
+                    error[i] = Tensor.zeros(options.wire(), rows[i], cols[i]);
+                } else {
+                    float[] e = error[i].toFloatArray();
+                    for (int j = 0; j < m[i].length; j++) m[i][j] += e[j];
+                }
             }
         }
         float[][] before = new float[n][];
@@ -183,7 +189,11 @@ public final class PowerSgd {
             m[i] = outer(p[i], q[i], rows[i], cols[i], ranks[i]);
         }
         if (options.errorFeedback()) {
-            for (int i = 0; i < n; i++) for (int j = 0; j < m[i].length; j++) error[i][j] = before[i][j] - m[i][j];
+            for (int i = 0; i < n; i++) {
+                float[] e = new float[m[i].length];
+                for (int j = 0; j < e.length; j++) e[j] = before[i][j] - m[i][j];
+                store(e, error[i]);
+            }
         }
         lastStepFloats = floats;
         started = true;
@@ -204,6 +214,12 @@ public final class PowerSgd {
         }
     }
 
+    /** Writes floats into a contiguous F32 tensor by copy, or into a 1-6-9 one rounding each (saturating at its maximum). */
+    private static void store(float[] values, Tensor target) {
+        if (target.dtype() == DType.F32) MemorySegment.copy(values, 0, target.segment(), FLOAT, target.byteOffset(), values.length);
+        else for (int j = 0; j < values.length; j++) target.setDouble(j, values[j]);
+    }
+
     /** All-reduce (sum) of the listed arrays as one buffer in {@code wire} dtype; returns the floats sent. */
     private long allReduceConcatenated(float[][] arrays, List<Integer> which, DType wire) {
         long total = 0;
@@ -212,8 +228,7 @@ public final class PowerSgd {
         try (Tensor flat = Tensor.zeros(wire, Math.toIntExact(total))) {
             long at = 0;
             for (int i : which) {
-                if (wire == DType.F32) MemorySegment.copy(arrays[i], 0, flat.segment(), FLOAT, at * 4, arrays[i].length);
-                else for (int j = 0; j < arrays[i].length; j++) flat.setDouble(at + j, arrays[i][j]);
+                store(arrays[i], flat.slice(0, Math.toIntExact(at), Math.toIntExact(at + arrays[i].length)));
                 at += arrays[i].length;
             }
             group.allReduce(flat);

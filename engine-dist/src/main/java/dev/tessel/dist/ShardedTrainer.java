@@ -147,7 +147,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
             timeline.record(Timeline.Lane.COMPUTE, Timeline.Kind.FORWARD, "fwd " + i, start, timeline.now());
             if (!prefetch && i + 1 < n) next = submitGather(i + 1);
         }
-        next = submitGather(n - 1);                  // the backward starts with the last block again
+        if (prefetch) next = submitGather(n - 1);    // the backward starts with the last block again
         long start = timeline.now();
         Variable out = Variable.parameter(x);
         Variable l = loss.apply(out);
@@ -155,6 +155,7 @@ public final class ShardedTrainer<B extends Module> implements AutoCloseable {
         l.backward(Tensor.full(l.dtype(), 1.0 / topo.devicesPerMachine(), l.shape()));
         Tensor gy = out.grad();
         timeline.record(Timeline.Lane.COMPUTE, Timeline.Kind.BACKWARD, "loss", start, timeline.now());
+        if (!prefetch) next = submitGather(n - 1);
         List<Future<Tensor>> scatters = new ArrayList<>();
         for (int i = n - 1; i >= 0; i--) {
             Tensor full = await(next, Timeline.Kind.WAIT_GATHER, "block " + i);

@@ -42,12 +42,11 @@ public final class ShardedTrainingCheck {
 
     /** What one run measured (identical on every rank). */
     public record Result(int world, int machines, int steps, boolean powerSgd, double maxParamDiff, double firstLoss, double lastLoss,
-                         double feedbackResidual, double hiddenGatherFraction) {
+                         double feedbackResidual) {
         public String line() {
             return String.format(Locale.ROOT, "dist train: ok (world=%d, machines=%d, steps=%d, powersgd=%s, max |param - single-process| %.2e, "
-                            + "loss %.5f -> %.5f%s, all-gather hidden by prefetch %.0f%%)", world, machines, steps, powerSgd ? "on" : "off",
-                    maxParamDiff, firstLoss, lastLoss, powerSgd ? String.format(Locale.ROOT, ", error-feedback residual %.1e", feedbackResidual) : "",
-                    100 * hiddenGatherFraction);
+                            + "loss %.5f -> %.5f%s)", world, machines, steps, powerSgd ? "on" : "off",
+                    maxParamDiff, firstLoss, lastLoss, powerSgd ? String.format(Locale.ROOT, ", error-feedback residual %.1e", feedbackResidual) : "");
         }
     }
 
@@ -93,8 +92,7 @@ public final class ShardedTrainingCheck {
             }
             double maxDiff = compareWithReference(trainer.gatherFullParameters(), reference);
             double residual = compress && trainer.powerSgd() != null ? feedbackResidual(topo, trainer, sumApplied, sumMachine) : 0;
-            Result result = new Result(ranks, topo.machines(), steps, compress, maxDiff, first, last, residual,
-                    trainer.timeline().hiddenGatherFraction());
+            Result result = new Result(ranks, topo.machines(), steps, compress, maxDiff, first, last, residual);
             if (!compress && !(maxDiff <= PARAM_TOLERANCE)) {
                 throw new IllegalStateException("sharded training diverged from single-process training: max |param diff| " + maxDiff
                         + " > " + PARAM_TOLERANCE + " (" + result + ")");

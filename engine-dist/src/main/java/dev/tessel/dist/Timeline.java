@@ -3,7 +3,7 @@
 //
 // Invariants: times are nanoseconds since the timeline's origin; events may be recorded from
 // both threads concurrently; a "wait" event is time the compute thread spent blocked on a
-// collective it needed, so exposed communication = the waits, hidden = the rest of the gathers.
+// collective it needed: the exposed communication (including waiting for slower peer ranks).
 package dev.tessel.dist;
 
 import java.util.ArrayList;
@@ -32,20 +32,11 @@ public final class Timeline {
 
     public synchronized List<Event> events() { return List.copyOf(events); }
 
-    public synchronized void clear() { events.clear(); }
-
     /** Total nanoseconds of events of {@code kind}. */
     public synchronized long total(Kind kind) {
         long sum = 0;
         for (Event e : events) if (e.kind() == kind) sum += e.nanos();
         return sum;
-    }
-
-    /** Fraction of all-gather time the compute thread did not wait for (1 = fully hidden); NaN without gathers. */
-    public double hiddenGatherFraction() {
-        long gather = total(Kind.ALL_GATHER);
-        if (gather == 0) return Double.NaN;
-        return 1 - Math.min(1.0, (double) total(Kind.WAIT_GATHER) / gather);
     }
 
     /** Events of one lane, in start order. */

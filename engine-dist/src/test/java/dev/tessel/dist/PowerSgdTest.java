@@ -153,7 +153,7 @@ class PowerSgdTest {
     }
 
     @Test
-    void theOneSixNineWireStaysWithinItsPrecision() {
+    void theOneSixNineWireAndErrorBufferStayWithinTheirPrecision() {
         List<int[]> shapes = List.<int[]>of(new int[] {12, 8});
         Map<DType, float[]> results = new ConcurrentHashMap<>();
         for (DType wire : List.of(DType.F32, DType.MEAN_1_6_9)) {
@@ -165,7 +165,18 @@ class PowerSgdTest {
                 for (int j = 0; j < g.length; j++) g[j] = (float) (0.1 * rng.nextGaussian());
                 Tensor t = Tensor.of(g, 12, 8);
                 p.reduce(List.of(t));
-                if (c.rank() == 0) results.put(wire, t.toFloatArray());
+                float[] avg = t.toFloatArray(), e = p.error(0);
+                for (int j = 0; j < g.length; j++) {
+                    // the buffer holds g - avg rounded once to the wire format: 2^-10 relative for 1-6-9
+                    double exact = (double) g[j] - avg[j];
+                    double allowed = wire == DType.F32 ? 1e-7 : Math.scalb(1.0, -10) * Math.abs(exact) + 1e-30;
+                    assertEquals(exact, e[j], allowed + 1e-7, wire + " error buffer element " + j);
+                    if (wire == DType.MEAN_1_6_9) {
+                        assertEquals(e[j], dev.tessel.tensor.MomentFormat.MEAN_1_6_9.decode(dev.tessel.tensor.MomentFormat.MEAN_1_6_9.encode(e[j])),
+                                "stored values are 1-6-9 codes");
+                    }
+                }
+                if (c.rank() == 0) results.put(wire, avg);
             });
         }
         float[] exact = results.get(DType.F32), narrow = results.get(DType.MEAN_1_6_9);

@@ -19,7 +19,7 @@ class BackendsSelectionTest {
         String saved = System.getProperty("tessel.backend");
         System.clearProperty("tessel.backend");
         try {
-            CudaBackend.Probe probe = CudaBackend.probe();
+            var probe = CudaBackend.probe();
             assertEquals(probe.available() ? "cuda" : "cpu", Backends.get().name());
             System.setProperty("tessel.backend", "reference");
             assertSame(Backends.reference(), Backends.get());
@@ -31,7 +31,7 @@ class BackendsSelectionTest {
 
     @Test
     void cudaByNameStartsOrSaysWhyNot() {
-        CudaBackend.Probe probe = CudaBackend.probe();
+        var probe = CudaBackend.probe();
         if (probe.available()) {
             assertEquals("cuda", Backends.byName("cuda").name());
         } else {

@@ -96,6 +96,24 @@ class ConvKernelTest {
         assertEquals(0, bad, what + ": " + bad + " of " + n + " elements off:" + firstBad);
     }
 
+    /**
+     * Too few (image, tile) tasks to share out (batch 1 or 3 on 2+ threads): the tasks run on the
+     * calling thread and each GEMM forks, so the im2col scratch is read by pool threads. This
+     * crashed with WrongThreadException while the scratch came from a confined arena.
+     */
+    @org.junit.jupiter.api.Test
+    void fewImagesWithAWideKernelForkTheirGemms() {
+        for (int batch : new int[] {1, 3}) {
+            Tensor x = random(DType.F32, 70 + batch, batch, 16, 32, 31), w = random(DType.F32, 71, 32, 16, 3, 3), g = random(DType.F32, 72, batch, 32, 32, 31);
+            // each output sums 144-288 products of unit normals (|terms| adding up to ~200): float32
+            // rounding reaches ~2e-5 absolute where they cancel to near zero, hence atol 5e-5
+            assertClose("conv2d batch " + batch, REF.conv2d(x, w, null), CPU.conv2d(x, w, null), 5e-5, 1e-4);
+            assertClose("backward input batch " + batch, REF.conv2dBackwardInput(g, w), CPU.conv2dBackwardInput(g, w), 5e-5, 1e-4);
+            // the weight gradient sums over B·H·W = up to 2976 products
+            assertClose("backward weight batch " + batch, REF.conv2dBackwardWeight(x, g, 3), CPU.conv2dBackwardWeight(x, g, 3), 5e-4, 1e-4);
+        }
+    }
+
     private static void assertClose(String what, Tensor expected, Tensor got) {
         assertClose(what, expected, got, atol(expected.dtype()), rtol(expected.dtype()));
     }

@@ -23,7 +23,7 @@ class CudaKernelTest {
 
     @BeforeAll
     static void open() {
-        CudaBackend.Probe probe = CudaBackend.probe();
+        var probe = CudaBackend.probe();
         assumeTrue(probe.available(), () -> "no usable CUDA GPU: " + probe.reason());
         cuda = probe.backend();
     }

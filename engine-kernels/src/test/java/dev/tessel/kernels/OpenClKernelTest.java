@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The shipped .cu kernels built as OpenCL C by PoCL and run through JOCL, against the Reference
  * backend: casts, GEMM (every input dtype, f32 and f16 output, both transposes, batch broadcast,
- * odd sizes), the filtered unscale. Shapes are small: PoCL runs a GEMM at ~0.2 GFLOP/s.
+ * odd sizes), the filtered unscale, the fused AdamW step with 16-bit moments, heap-backed host
+ * tensors. Shapes are small: PoCL runs a GEMM at ~0.2 GFLOP/s.
  */
 class OpenClKernelTest {
     private static final Backend REF = Backends.reference();

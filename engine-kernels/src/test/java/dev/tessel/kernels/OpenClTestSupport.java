@@ -17,7 +17,7 @@ final class OpenClTestSupport {
     private OpenClTestSupport() {}
 
     static OpenClBackend backend() {
-        OpenClBackend.Probe probe = OpenClBackend.probe();
+        var probe = OpenClBackend.probe();
         if (!probe.available()) {
             if ("1".equals(System.getenv("TESSEL_REQUIRE_OPENCL"))) fail("TESSEL_REQUIRE_OPENCL=1 but " + probe.reason());
             assumeTrue(false, probe.reason() + " (install pocl-opencl-icd to run the OpenCL kernel tests)");

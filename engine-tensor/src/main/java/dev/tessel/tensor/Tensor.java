@@ -232,9 +232,10 @@ public final class Tensor implements AutoCloseable {
     public float[] toFloatArray() {
         checkArraySize();
         float[] out = new float[(int) numel()];
-        if (dtype == DType.F32 && contiguous) {
+        if (dtype == DType.F32) {
+            Tensor dense = contiguous ? this : copy();
             // Unaligned layout: a view on a mapped file may start at any byte.
-            MemorySegment.copy(storage.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, byteOffset(), out, 0, out.length);
+            MemorySegment.copy(dense.segment(), ValueLayout.JAVA_FLOAT_UNALIGNED, dense.byteOffset(), out, 0, out.length);
         } else {
             for (int i = 0; i < out.length; i++) out[i] = (float) getDouble(i);
         }
@@ -389,11 +390,45 @@ public final class Tensor implements AutoCloseable {
             throw new IllegalArgumentException("copyFrom: source " + src.dtype + src.shape + " does not match " + dtype + shape);
         }
         long n = numel();
+        if (n == 0) return;
         if (contiguous && src.contiguous) {
             MemorySegment.copy(src.segment(), src.byteOffset(), segment(), byteOffset(), n * dtype.byteSize());
             return;
         }
-        for (long i = 0; i < n; i++) setBitsAt(physicalIndex(i), src.bitsAt(src.physicalIndex(i)));
+        copyStrided(src);
+    }
+
+    /**
+     * Row by row over the last axis, the outer axes stepped like an odometer (no division per
+     * element); a row that is dense on both sides is one bulk copy.
+     */
+    private void copyStrided(Tensor src) {
+        int rank = rank();
+        if (rank == 0) {
+            setBitsAt(offset, src.bitsAt(src.offset));
+            return;
+        }
+        int inner = shape.dim(rank - 1), size = dtype.byteSize();
+        long sInner = src.strides[rank - 1], dInner = strides[rank - 1];
+        long rows = numel / inner;
+        int[] index = new int[rank - 1];
+        long sRow = src.offset, dRow = offset;
+        MemorySegment srcSegment = src.segment(), dstSegment = segment();
+        for (long r = 0; r < rows; r++) {
+            if (sInner == 1 && dInner == 1) {
+                MemorySegment.copy(srcSegment, sRow * size, dstSegment, dRow * size, (long) inner * size);
+            } else {
+                for (int j = 0; j < inner; j++) setBitsAt(dRow + j * dInner, src.bitsAt(sRow + j * sInner));
+            }
+            for (int axis = rank - 2; axis >= 0; axis--) {
+                sRow += src.strides[axis];
+                dRow += strides[axis];
+                if (++index[axis] < shape.dim(axis)) break;
+                index[axis] = 0;
+                sRow -= src.strides[axis] * shape.dim(axis);
+                dRow -= strides[axis] * shape.dim(axis);
+            }
+        }
     }
 
     /** A contiguous copy converted to {@code target} (round to nearest even for narrow floats). */

@@ -6,11 +6,14 @@
 // Invariants: bias corrections and step sizes are computed in double, then each scalar is rounded
 // once to float exactly where torch rounds it; float parameters are updated in float in torch's
 // operation order (so results match torch to a unit or two in the last place), float64 ones in
-// double. Parameters are updated in place; a parameter without a gradient is skipped and its step
+// double; with 16-bit moments (withSixteenBitMoments) the backend's fused adamwStep decodes and
+// re-encodes them around the same update. Parameters are updated in place; a parameter without a gradient is skipped and its step
 // count does not advance (torch's per-parameter "step").
 package dev.tessel.autograd.optim;
 
+import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.nn.Parameter;
+import dev.tessel.kernels.AdamWStep;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -32,16 +35,17 @@ public final class AdamW {
     private final double beta1, beta2, eps, weightDecay;
     private double lr;
     private double varianceClip = Double.POSITIVE_INFINITY;
+    private boolean sixteenBitMoments;
     private final Map<Parameter, State> state = new IdentityHashMap<>();
 
-    /** Per-parameter moments (same dtype and shape as the parameter) and step count. */
+    /** Per-parameter moments (the parameter's shape; its dtype, or the paper's 16-bit formats) and step count. */
     public static final class State {
         final Tensor expAvg, expAvgSq;
         long step;
 
-        State(Parameter p) {
-            this.expAvg = Tensor.zeros(p.dtype(), p.shape());
-            this.expAvgSq = Tensor.zeros(p.dtype(), p.shape());
+        State(Parameter p, boolean sixteenBit) {
+            this.expAvg = Tensor.zeros(sixteenBit ? DType.MEAN_1_6_9 : p.dtype(), p.shape());
+            this.expAvgSq = Tensor.zeros(sixteenBit ? DType.VAR_0_6_10 : p.dtype(), p.shape());
         }
 
         public Tensor expAvg() { return expAvg; }
@@ -89,6 +93,18 @@ public final class AdamW {
 
     public double varianceClip() { return varianceClip; }
 
+    /**
+     * Stores the moments in the paper's 16-bit formats (mean in 1-6-9, variance in 0-6-10, DALL·E
+     * appendix D), decoded for each update by the backend's fused adamwStep; half the moment
+     * memory of fp32. Set before the first step (existing moments keep their format).
+     */
+    public AdamW withSixteenBitMoments() {
+        this.sixteenBitMoments = true;
+        return this;
+    }
+
+    public boolean sixteenBitMoments() { return sixteenBitMoments; }
+
     /** The moments of {@code p}, or null before its first step. */
     public State state(Parameter p) { return state.get(p); }
 
@@ -121,13 +137,13 @@ public final class AdamW {
             if (m == null || v == null || t == null || t.numel() != 1) {
                 throw new IllegalArgumentException("AdamW.loadStateDict: '" + e.getKey() + "' needs .exp_avg, .exp_avg_sq and a one-element .step");
             }
-            for (Tensor moment : new Tensor[] {m, v}) {
-                if (!moment.shape().equals(p.shape()) || moment.dtype() != p.dtype()) {
-                    throw new IllegalArgumentException("AdamW.loadStateDict: moment of '" + e.getKey() + "' is " + moment.dtype() + moment.shape()
-                            + " but the parameter is " + p.dtype() + p.shape());
+            State s = new State(p, sixteenBitMoments);
+            for (Tensor[] pair : new Tensor[][] {{m, s.expAvg}, {v, s.expAvgSq}}) {
+                if (!pair[0].shape().equals(p.shape()) || pair[0].dtype() != pair[1].dtype()) {
+                    throw new IllegalArgumentException("AdamW.loadStateDict: moment of '" + e.getKey() + "' is " + pair[0].dtype() + pair[0].shape()
+                            + " but this optimizer keeps " + pair[1].dtype() + p.shape() + " for " + p);
                 }
             }
-            State s = new State(p);
             s.expAvg.copyFrom(m);
             s.expAvgSq.copyFrom(v);
             s.step = t.getLong(0);
@@ -143,8 +159,13 @@ public final class AdamW {
             if (!g.shape().equals(p.shape())) {
                 throw new IllegalStateException("AdamW.step: gradient " + g.dtype() + g.shape() + " of " + p + " does not match its shape");
             }
-            State s = state.computeIfAbsent(p, State::new);
+            State s = state.computeIfAbsent(p, q -> new State(q, sixteenBitMoments));
             s.step++;
+            if (s.expAvg.dtype() == DType.MEAN_1_6_9) {
+                Autograd.currentBackend().adamwStep(p.value(), g, s.expAvg, s.expAvgSq,
+                        new AdamWStep(lr, beta1, beta2, eps, weightDecay, s.step, varianceClip));
+                continue;
+            }
             double bc1 = 1 - Math.pow(beta1, s.step);
             double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
             double stepSize = lr / bc1;

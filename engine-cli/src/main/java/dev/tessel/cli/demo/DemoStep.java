@@ -3,12 +3,12 @@ package dev.tessel.cli.demo;
 import java.io.PrintStream;
 
 /**
- * One stage of {@code ./tessel demo}. The demo is a list of these run in order; the DALL·E stages
- * (train the dVAE, train the prior, generate and rerank) join as further steps.
+ * One self-check of {@code ./tessel demo --checks} (golden cases, a GEMM against the reference),
+ * run in order before the DALL·E pipeline.
  *
  * <p>Contract: a step prints its own progress to {@code out} as it goes (anything slow must show
  * it is alive) and returns an outcome; it throws only for an unexpected failure, which the demo
- * reports as a failed step and then continues with the next one.
+ * reports as a failed check and then continues with the next one.
  */
 public interface DemoStep {
     /** A few words for the progress header and the summary table. */

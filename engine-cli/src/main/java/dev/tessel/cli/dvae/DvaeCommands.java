@@ -49,7 +49,8 @@ public final class DvaeCommands {
         Map<String, String> meta = metadata(checkpoint);
         String spec = args.given("data") ? args.string("data") : meta.getOrDefault("data", args.string("data"));
         long seed = args.given("data-seed") ? args.longValue("data-seed") : Long.parseLong(meta.getOrDefault("data_seed", "0"));
-        ImageCaptionDataset data = DvaeData.open(verb, spec, args.given("data-dir") ? args.string("data-dir") : null, seed, split, config.imageSize());
+        ImageCaptionDataset data = DvaeData.open(verb, spec, args.given("data-dir") ? args.string("data-dir") : null, seed, split,
+                config.imageSize(), config.channels());
         DvaeData.checkShape(verb, data, config);
         return data;
     }

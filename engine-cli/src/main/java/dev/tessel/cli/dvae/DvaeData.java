@@ -1,16 +1,18 @@
-// DvaeData: the --data and --data-dir options every dvae command shares, resolved to a data set.
+// DvaeData: the --data options every dvae command shares, resolved to a data set through
+// Datasets.open.
 //
 // Invariant: training reads only Split.TRAIN, evaluation only Split.TEST (images no training
-// run ever saw); the same --data/--seed always names the same images.
+// run ever saw); the same --data/--data-seed always names the same images.
 package dev.tessel.cli.dvae;
 
 import dev.tessel.cli.OptionSpec;
 import dev.tessel.cli.UsageException;
+import dev.tessel.models.data.Datasets;
 import dev.tessel.models.data.ImageCaptionDataset;
-import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
 import dev.tessel.models.dvae.DvaeConfig;
 
+import java.nio.file.Path;
 import java.util.List;
 
 final class DvaeData {
@@ -21,15 +23,18 @@ final class DvaeData {
             OptionSpec.value("data-dir", "DIR", null, "where the fashion-mnist IDX files are (default: found automatically)"),
             OptionSpec.value("data-seed", "N", "0", "seed of the generated data sets (shapes)"));
 
-    /** The data set {@code spec} names, at {@code imageSize} (generated sets draw at that size; others must match it). */
-    static ImageCaptionDataset open(String verb, String spec, String dataDir, long seed, Split split, int imageSize) {
-        if (spec.equals("shapes")) {
-            if (imageSize < ShapesDataset.MIN_IMAGE_SIZE) {
-                throw new UsageException(verb, "shapes images are at least " + ShapesDataset.MIN_IMAGE_SIZE + " pixels, the model wants " + imageSize);
-            }
-            return new ShapesDataset(split, seed, imageSize);
+    /** Channels a model for {@code spec} gets unless told: Fashion-MNIST is gray, the rest RGB. */
+    static int defaultChannels(String spec) { return spec.equals("fashion-mnist") ? 1 : 3; }
+
+    /** The data set {@code spec} names, as images of {@code channels} x {@code imageSize}². */
+    static ImageCaptionDataset open(String verb, String spec, String dataDir, long seed, Split split, int imageSize, int channels) {
+        Datasets.Options options = Datasets.Options.defaults().withImageSize(imageSize).withChannels(channels).withSeed(seed)
+                .withDataDir(dataDir == null ? null : Path.of(dataDir));
+        try {
+            return Datasets.open(spec, split, options);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(verb, "--data " + spec + ": " + e.getMessage());
         }
-        throw new UsageException(verb, "unknown --data '" + spec + "'; expected shapes, fashion-mnist or a folder of images with captions.tsv");
     }
 
     /** Fails with both shapes named when the data set's images are not what the model takes. */

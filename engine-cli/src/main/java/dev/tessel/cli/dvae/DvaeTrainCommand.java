@@ -62,7 +62,9 @@ public final class DvaeTrainCommand implements Verb {
                 OptionSpec.value("kl-weight", "X", "6.6", "final KL weight"),
                 OptionSpec.value("seed", "N", "0", "seed of the initial weights and the gumbel noise"),
                 OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
+                OptionSpec.value("channels", "C", null, "image channels, 1 or 3 (default: 1 for fashion-mnist, else 3)"),
                 OptionSpec.value("threads", "T", null, "CPU threads (default: -Dtessel.threads, else all cores)"),
+                OptionSpec.flag("straight-through", "decode the one-hot of each gumbel sample (relaxed gradient), not the relaxed sample"),
                 OptionSpec.flag("resume", "continue from DIR/checkpoint.safetensors")));
         return o;
     }
@@ -102,10 +104,10 @@ public final class DvaeTrainCommand implements Verb {
             DvaeTrainingSettings defaults = DvaeTrainingSettings.forRun(steps, args.integer("batch", 1, 1 << 16), args.longValue("seed"));
             DvaeTrainingSettings settings = new DvaeTrainingSettings(defaults.batchSize(), steps, args.number("lr"), defaults.learningRateEndRatio(),
                     args.number("kl-weight"), defaults.klWarmupFraction(), defaults.temperatureEnd(), defaults.temperatureFraction(),
-                    defaults.weightDecay(), defaults.gradClip(), defaults.emaDecay(), defaults.seed(), args.integer("checkpoint-every", 1, Integer.MAX_VALUE));
-            ImageCaptionDataset probe = DvaeData.open(name(), data, args.given("data-dir") ? args.string("data-dir") : null,
-                    args.longValue("data-seed"), Split.TRAIN, preset.imageSize());
-            trainer = new DvaeTrainer(preset.withChannels(probe.channels()), settings);
+                    defaults.weightDecay(), defaults.gradClip(), defaults.emaDecay(), defaults.seed(), args.integer("checkpoint-every", 1, Integer.MAX_VALUE),
+                    args.flag("straight-through"));
+            int channels = args.given("channels") ? args.integer("channels", 1, 3) : DvaeData.defaultChannels(data);
+            trainer = new DvaeTrainer(preset.withChannels(channels), settings);
             meta.put("data", data);
             meta.put("data_seed", Long.toString(args.longValue("data-seed")));
             out.printf("training %s on %s: %d parameters, %d steps of %d images%n", trainer.model().config(), data,
@@ -113,7 +115,7 @@ public final class DvaeTrainCommand implements Verb {
         }
         DvaeConfig config = trainer.model().config();
         ImageCaptionDataset train = DvaeData.open(name(), data, args.given("data-dir") ? args.string("data-dir") : null,
-                Long.parseLong(meta.get("data_seed")), Split.TRAIN, config.imageSize());
+                Long.parseLong(meta.get("data_seed")), Split.TRAIN, config.imageSize(), config.channels());
         DvaeData.checkShape(name(), train, config);
         TrainingLog log = TrainingLog.open(dir, trainer.step());
         DatasetBatches batches = new DatasetBatches(train, trainer.settings().batchSize(), trainer.settings().seed());

@@ -127,8 +127,8 @@ final class CpuConv {
         MemorySegment xs = x.segment(), ws = weight.segment(), ys = y.segment();
         long xOff = x.offset(), wOff = weight.offset(), yOff = y.offset();
         boolean accumulate = bias != null;
-        forTasks(batch * tiles, nextTask -> {
-            try (Arena arena = Arena.ofConfined()) {
+        forTasks(batch * tiles, (nextTask, gemmsFork) -> {
+            try (Arena arena = scratchArena(gemmsFork)) {
                 MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
                 for (int task = nextTask.getAsInt(); task >= 0; task = nextTask.getAsInt()) {
                     int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, p1 = Math.min(hw, p0 + TILE_PIXELS);
@@ -163,10 +163,10 @@ final class CpuConv {
         MemorySegment xs = x.segment(), gs = gradOut.segment();
         long xOff = x.offset(), gOff = gradOut.offset();
         ConcurrentLinkedQueue<Tensor> partials = new ConcurrentLinkedQueue<>();
-        forTasks(batch * tiles, nextTask -> {
+        forTasks(batch * tiles, (nextTask, gemmsFork) -> {
             Tensor partial = Tensor.zeros(DType.F32, cout, depth);
             MemorySegment ps = partial.segment();
-            try (Arena arena = Arena.ofConfined()) {
+            try (Arena arena = scratchArena(gemmsFork)) {
                 MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
                 for (int task = nextTask.getAsInt(); task >= 0; task = nextTask.getAsInt()) {
                     int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, n = Math.min(hw, p0 + TILE_PIXELS) - p0;
@@ -197,9 +197,18 @@ final class CpuConv {
 
     // ---------------------------------------------------------------- helpers
 
-    /** A worker that keeps taking task numbers until the supplier returns -1. */
+    /**
+     * A worker that keeps taking task numbers until the supplier returns -1. {@code gemmsFork} is
+     * true when the worker runs alone on the calling thread and its GEMMs spread over the pool:
+     * then pool threads read its scratch memory, which must come from a shared arena.
+     */
     @FunctionalInterface
-    private interface TaskWorker { void run(IntSupplier nextTask); }
+    private interface TaskWorker { void run(IntSupplier nextTask, boolean gemmsFork); }
+
+    /** Scratch for one worker: confined (cheap to close) unless other threads will read it. */
+    private static Arena scratchArena(boolean readByOtherThreads) {
+        return readByOtherThreads ? Arena.ofShared() : Arena.ofConfined();
+    }
 
     /**
      * Runs (image, tile) tasks 0..tasks-1. With at least two tasks per thread (or an even split),
@@ -215,9 +224,9 @@ final class CpuConv {
             return t < tasks ? t : -1;
         };
         if (threads > 1 && (tasks % threads == 0 || tasks >= 2 * threads)) {
-            CpuThreads.parallelFor(threads, 1, (from, to) -> worker.run(nextTask));
+            CpuThreads.parallelFor(threads, 1, (from, to) -> worker.run(nextTask, false));
         } else {
-            worker.run(nextTask);
+            worker.run(nextTask, threads > 1);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.tessel.kernels.cuda;
 
 import dev.tessel.kernels.Backends;
 import dev.tessel.kernels.device.DeviceBackend;
+import dev.tessel.kernels.device.DeviceProbe;
 
 /**
  * The Cuda backend: the shared DeviceBackend over {@link CudaApi} (JCuda driver API, kernels
@@ -15,35 +16,19 @@ import dev.tessel.kernels.device.DeviceBackend;
 public final class CudaBackend extends DeviceBackend {
     private CudaBackend(CudaApi api) { super("cuda", api, Backends.cpu()); }
 
-    /** Whether CUDA works here, and why not. */
-    public record Probe(CudaBackend backend, String reason) {
-        public boolean available() { return backend != null; }
-    }
-
-    private static volatile Probe probe;
-
-    /** Opens (once) and reports the Cuda backend; never throws. */
-    public static Probe probe() {
-        Probe p = probe;
-        if (p != null) return p;
-        synchronized (CudaBackend.class) {
-            if (probe == null) {
-                try {
-                    probe = new Probe(new CudaBackend(CudaApi.open()), null);
-                } catch (LinkageError | jcuda.CudaException e) {
-                    probe = new Probe(null, "CUDA unavailable: " + summary(e));
-                }
-            }
-            return probe;
+    private static final DeviceProbe<CudaBackend> PROBE = new DeviceProbe<>(() -> {
+        try {
+            return DeviceProbe.opened(new CudaBackend(CudaApi.open()));
+        } catch (LinkageError | jcuda.CudaException e) {
+            return DeviceProbe.unavailable("CUDA unavailable: " + summary(e));
         }
-    }
+    });
+
+    /** Opens (once) and reports the Cuda backend, or why it cannot run here; never throws. */
+    public static DeviceProbe.Result<CudaBackend> probe() { return PROBE.get(); }
 
     /** The backend, or IllegalStateException with the probe's reason. */
-    public static CudaBackend shared() {
-        Probe p = probe();
-        if (!p.available()) throw new IllegalStateException(p.reason());
-        return p.backend();
-    }
+    public static CudaBackend shared() { return PROBE.require(); }
 
     /**
      * One line out of JCuda's loader message (which embeds whole stack traces): its first line

@@ -27,8 +27,8 @@ public final class DeviceOps {
         try (DeviceScope scope = new DeviceScope(api)) {
             DeviceBuffer in = scope.upload(x), out = scope.allocate(x.numel() * target.byteSize());
             if (n > 0) {
-                ProgramSource program = ProgramSource.of("cast.cu", "IN_DTYPE", DeviceDType.code(x.dtype()), "OUT_DTYPE", DeviceDType.code(target));
-                api.launch(api.kernel(program, "tessel_cast"), Launch.linear(n, DeviceTraining.BLOCK), new KernelArgs().buffer(in).buffer(out).i32(n));
+                api.launch(api.kernel(ProgramSource.of("cast.cu"), "tessel_cast"), Launch.linear(n, DeviceTraining.BLOCK),
+                        new KernelArgs().buffer(in).buffer(out).i32(DeviceDType.code(x.dtype())).i32(DeviceDType.code(target)).i32(n));
             }
             return scope.download(out, target, x.shape().toArray());
         }

@@ -30,7 +30,7 @@ public record Launch(int groupsX, int groupsY, int groupsZ, int localX, int loca
         return new Launch((int) ceilDiv(cols, tileX), (int) ceilDiv(rows, tileY), Math.max(1, batches), localX, localY, 1);
     }
 
-    /** One group of {@code local} threads per row, rows spread over x (and y past 65535, CUDA's y/z limit is only on y and z). */
+    /** One group of {@code local} threads per row, rows on the x axis (CUDA allows 2^31 - 1 groups there; y and z stop at 65535). */
     public static Launch rows(long rows, int local) {
         if (rows > Integer.MAX_VALUE) throw new IllegalArgumentException("Launch.rows: " + rows + " rows do not fit one launch");
         return new Launch((int) Math.max(1, rows), 1, 1, local, 1, 1);

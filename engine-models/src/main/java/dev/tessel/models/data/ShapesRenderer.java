@@ -52,9 +52,11 @@ public final class ShapesRenderer {
         return switch (o.shape()) {
             case SQUARE -> u >= 0 && u < e && v >= 0 && v < e;
             case CIRCLE -> {
+                // Strictly inside: a pixel centre exactly on the circle (which happens at the four
+                // extremes when the centre sits on a pixel centre) would stick out as a one-pixel nub.
                 double du = u - e / 2;
                 double dv = v - e / 2;
-                yield du * du + dv * dv <= e * e / 4;
+                yield du * du + dv * dv < e * e / 4;
             }
             // Apex (e/2, 0), base from (0, e) to (e, e): inside when below both slanted edges.
             case TRIANGLE -> v <= e && v >= 2 * Math.abs(u - e / 2);

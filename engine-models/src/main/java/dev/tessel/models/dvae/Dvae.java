@@ -49,10 +49,15 @@ public final class Dvae extends Module {
      * @param images [B, channels, S, S] F32 in [0, 1]
      */
     public Elbo relaxedElbo(Tensor images, double temperature, double klWeight, long noiseSeed, long noiseOffset) {
+        return relaxedElbo(images, temperature, klWeight, noiseSeed, noiseOffset, false);
+    }
+
+    /** As above; with {@code straightThrough} the decoder gets one_hot(argmax y) + y - stopgrad(y) instead of y. */
+    public Elbo relaxedElbo(Tensor images, double temperature, double klWeight, long noiseSeed, long noiseOffset, boolean straightThrough) {
         checkImages(images);
         Tensor x = mapPixels(images);
         Variable logits = encoder.forward(Variable.constant(x));                       // (B, V, g, g)
-        Variable z = Functional.gumbelSoftmax(logits, noiseSeed, noiseOffset, temperature, 1, false);
+        Variable z = Functional.gumbelSoftmax(logits, noiseSeed, noiseOffset, temperature, 1, straightThrough);
         Variable stats = decoder.forward(z);                                           // (B, 2C, S, S)
         int c = config.channels();
         Variable nll = Functional.logitLaplaceNllSum(x, Ops.slice(stats, 1, 0, c), Ops.slice(stats, 1, c, 2 * c));

@@ -97,7 +97,8 @@ public final class DvaeTrainer {
         double tau = temperature.value(t), beta = klWeight.value(t), lr = learningRate.value(t);
         optimizer.setLr(lr);
         Tensor images = data.batch(t);
-        Dvae.Elbo elbo = model.relaxedElbo(images, tau, beta, settings.seed(), t * model.noiseBlocksPerStep(images.dim(0)));
+        Dvae.Elbo elbo = model.relaxedElbo(images, tau, beta, settings.seed(), t * model.noiseBlocksPerStep(images.dim(0)),
+                settings.straightThrough());
         double loss = elbo.loss().value().getDouble(0);
         elbo.loss().backward();
         double norm = GradClipping.clipGlobalNorm(parameters, settings.gradClip());

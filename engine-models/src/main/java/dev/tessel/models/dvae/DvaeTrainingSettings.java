@@ -15,10 +15,12 @@ import java.util.Map;
  * 1 -> temperatureEnd (1/16) over the first temperatureFraction, the learning rate falls
  * learningRate -> learningRate·learningRateEndRatio (1/80, as 1e-4 -> 1.25e-6) over the whole run.
  * AdamW betas (0.9, 0.999), eps 1e-8, weight decay 1e-4; EMA of the parameters; global-norm clip.
+ * {@code straightThrough} feeds the decoder the one-hot of the sample (the codes it decodes at
+ * evaluation) with the relaxed sample's gradient, instead of the relaxed sample itself (the paper).
  */
 public record DvaeTrainingSettings(int batchSize, long steps, double learningRate, double learningRateEndRatio, double klWeight,
                                    double klWarmupFraction, double temperatureEnd, double temperatureFraction, double weightDecay,
-                                   double gradClip, double emaDecay, long seed, long checkpointEvery) {
+                                   double gradClip, double emaDecay, long seed, long checkpointEvery, boolean straightThrough) {
     public DvaeTrainingSettings {
         if (batchSize < 1 || steps < 1 || checkpointEvery < 1) {
             throw new IllegalArgumentException("dVAE training: batch size, steps and checkpoint interval must be >= 1, got "
@@ -46,12 +48,12 @@ public record DvaeTrainingSettings(int batchSize, long steps, double learningRat
     public static DvaeTrainingSettings forRun(long steps, int batchSize, long seed) {
         double ema = Math.min(0.999, 1 - 10.0 / steps);
         return new DvaeTrainingSettings(batchSize, steps, 1e-3, 1.0 / 80, 6.6, 0.1, 1.0 / 16, 0.5, 1e-4, 1.0, Math.max(0, ema), seed,
-                Math.max(1, Math.min(500, steps / 10)));
+                Math.max(1, Math.min(500, steps / 10)), false);
     }
 
     public DvaeTrainingSettings withSteps(long n) {
         return new DvaeTrainingSettings(batchSize, n, learningRate, learningRateEndRatio, klWeight, klWarmupFraction, temperatureEnd,
-                temperatureFraction, weightDecay, gradClip, emaDecay, seed, checkpointEvery);
+                temperatureFraction, weightDecay, gradClip, emaDecay, seed, checkpointEvery, straightThrough);
     }
 
     public String toJson() {
@@ -70,6 +72,7 @@ public record DvaeTrainingSettings(int batchSize, long steps, double learningRat
         // as a string: a 64-bit seed does not survive a trip through a JSON double
         m.put("seed", Long.toString(seed));
         m.put("checkpoint_every", checkpointEvery);
+        m.put("straight_through", straightThrough);
         return Json.write(m);
     }
 
@@ -81,7 +84,7 @@ public record DvaeTrainingSettings(int batchSize, long steps, double learningRat
                 num(m, "learning_rate_end_ratio", source), num(m, "kl_weight", source), num(m, "kl_warmup_fraction", source),
                 num(m, "temperature_end", source), num(m, "temperature_fraction", source), num(m, "weight_decay", source),
                 num(m, "grad_clip", source), num(m, "ema_decay", source), Long.parseLong(String.valueOf(m.get("seed"))),
-                (long) num(m, "checkpoint_every", source));
+                (long) num(m, "checkpoint_every", source), Boolean.TRUE.equals(m.get("straight_through")));
     }
 
     private static double num(Map<?, ?> m, String key, String source) {

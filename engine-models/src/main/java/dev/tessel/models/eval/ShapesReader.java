@@ -15,13 +15,16 @@ import java.util.List;
  * position of every object from the pixels by plain geometry — no learned model, so it can judge
  * generated images without sharing a learned model's blind spots.
  *
- * <p>Steps: each pixel takes the nearest palette colour (or background when the background is
- * nearer, or no colour is within {@code maxColorDistance}); pixels of one colour form objects by
+ * <p>Steps: each pixel is read as a mix of the background with the palette colour whose mixing
+ * line passes nearest, and counts as that colour when it is at least half colour and within
+ * {@code maxColorDistance} of the line (so blurred edges split at their midpoint); pixels of one colour form objects by
  * 8-connectivity; blobs under {@code minArea32} pixels (at 32x32, scaled by area) are noise. Shape
- * from two scale-free measures: solidity (area / convex-hull area) separates the star, the only
- * concave shape; hull fill (convex-hull area / bounding-box area) then orders square (1) >
- * circle (pi/4) > triangle (1/2) — the hull, not the pixel count, so that a stray pixel at a
- * circle's tip (which widens the box) barely moves it. Size: the larger bounding-box side against {@link SizeClass#THRESHOLD_32}.
+ * from three scale-free measures, in this order: the drop of the centroid below the box centre
+ * marks the triangle (its mass sits in the base — a measure blur barely moves); solidity (area /
+ * convex-hull area) marks the star, the only concave shape; hull fill (convex-hull area /
+ * bounding-box area) then tells the square (1) from the circle (pi/4) — the hull, not the pixel
+ * count, so a stray pixel at a circle's tip barely moves it. Size: the larger bounding-box side
+ * against {@link SizeClass#THRESHOLD_32}.
  * Relations from centroids ({@link Relation#between}).
  *
  * <p>Invariant: thresholds sit between the ranges the renderer produces (ShapesReaderTest
@@ -29,13 +32,18 @@ import java.util.List;
  * renderer means re-running that test.
  */
 public final class ShapesReader {
-    // Ranges measured on 13,539 rendered objects at each of 32, 40, 48 and 64 px (ShapesReaderTest).
-    /** Below this solidity a blob is a star (stars render at 0.55-0.78, the convex shapes at 0.84-1). */
-    static final double STAR_SOLIDITY = 0.81;
-    /** Hull fill above this is a square (squares render at 1.0, circles at 0.76-0.91). */
+    // Ranges measured on 13,539 rendered objects at each of 32, 40, 48 and 64 px, clean and after
+    // a 3x3 [1 2 1] blur at 32 px (ShapesReaderTest checks the clean ones exactly).
+    /**
+     * Centroid below the box centre by more than this fraction of the box height is a triangle
+     * (triangles sit at 0.105-0.166, clean or blurred: their mass is in the base; stars at 0.02-0.08,
+     * circles and squares at 0). Checked first because blur rounds a small triangle's hull.
+     */
+    static final double TRIANGLE_DROP = 0.093;
+    /** Below this solidity a blob is a star (stars 0.55-0.78 clean, up to 0.86 blurred; circles 0.91-0.97). */
+    static final double STAR_SOLIDITY = 0.885;
+    /** Hull fill above this is a square (squares render at 1.0, circles at 0.79-0.93). */
     static final double SQUARE_FILL = 0.955;
-    /** Hull fill above this (and not a square) is a circle; triangles render at 0.54-0.68. */
-    static final double CIRCLE_FILL = 0.72;
 
     private final double maxColorDistance;
     private final double minArea32;
@@ -71,6 +79,7 @@ public final class ShapesReader {
         double minArea = minArea32 * scale * scale;
         List<Detected> found = new ArrayList<>();
         int[] stack = new int[h * w];
+        int[] component = new int[h * w];
         boolean[] seen = new boolean[h * w];
         for (int start = 0; start < h * w; start++) {
             if (labels[start] < 0 || seen[start]) continue;
@@ -79,10 +88,10 @@ public final class ShapesReader {
             int top = 0;
             stack[top++] = start;
             seen[start] = true;
-            List<Integer> pixels = new ArrayList<>();
+            int count = 0;
             while (top > 0) {
                 int p = stack[--top];
-                pixels.add(p);
+                component[count++] = p;
                 int py = p / w;
                 int px = p % w;
                 for (int dy = -1; dy <= 1; dy++) {
@@ -98,42 +107,58 @@ public final class ShapesReader {
                     }
                 }
             }
-            if (pixels.size() >= minArea) found.add(describe(ShapeColor.values()[label], pixels, w, scale));
+            if (count >= minArea) found.add(describe(ShapeColor.values()[label], Arrays.copyOf(component, count), w, scale));
         }
         found.sort(Comparator.comparingDouble((Detected d) -> Math.round(d.centerY())).thenComparingDouble(Detected::centerX));
         return found;
     }
 
-    /** Palette index of each pixel, or -1 for background and unreadable colours. */
+    /**
+     * Palette index of each pixel, or -1 for background and unreadable colours. A pixel is read as
+     * a mix of the background and one palette colour — p = bg + a (c - bg), a clamped to [0, 1] —
+     * because that is what a soft or blurred edge of an object on the background looks like: the
+     * colour whose mixing line passes nearest wins, and the pixel belongs to the object when the
+     * mix is at least half colour (a >= 0.5) and the line passes within maxColorDistance. On a
+     * clean render a is 0 or 1 and this is plain nearest-colour reading.
+     */
     private int[] colourLabels(float[] v, int h, int w) {
         int plane = h * w;
         ShapeColor[] palette = ShapeColor.values();
-        double[][] rgb = new double[palette.length][];
-        for (int i = 0; i < palette.length; i++) rgb[i] = palette[i].rgb();
+        double[] bg = ShapeColor.BACKGROUND;
+        double[][] dir = new double[palette.length][3];
+        double[] norm2 = new double[palette.length];
+        for (int i = 0; i < palette.length; i++) {
+            double[] c = palette[i].rgb();
+            for (int k = 0; k < 3; k++) dir[i][k] = c[k] - bg[k];
+            norm2[i] = dir[i][0] * dir[i][0] + dir[i][1] * dir[i][1] + dir[i][2] * dir[i][2];
+        }
+        double limit = maxColorDistance * maxColorDistance;
         int[] labels = new int[plane];
         for (int p = 0; p < plane; p++) {
-            double r = v[p];
-            double g = v[plane + p];
-            double b = v[2 * plane + p];
-            double best = distance(r, g, b, ShapeColor.BACKGROUND);
+            double dr = v[p] - bg[0];
+            double dg = v[plane + p] - bg[1];
+            double db = v[2 * plane + p] - bg[2];
+            double best = Double.POSITIVE_INFINITY;
+            double bestMix = 0;
             int label = -1;
             for (int i = 0; i < palette.length; i++) {
-                double d = distance(r, g, b, rgb[i]);
-                if (d < best) {
-                    best = d;
+                double mix = Math.min(1, Math.max(0, (dr * dir[i][0] + dg * dir[i][1] + db * dir[i][2]) / norm2[i]));
+                double er = dr - mix * dir[i][0];
+                double eg = dg - mix * dir[i][1];
+                double eb = db - mix * dir[i][2];
+                double residual = er * er + eg * eg + eb * eb;
+                if (residual < best) {
+                    best = residual;
+                    bestMix = mix;
                     label = i;
                 }
             }
-            labels[p] = best <= maxColorDistance ? label : -1;
+            labels[p] = best <= limit && bestMix >= 0.5 ? label : -1;
         }
         return labels;
     }
 
-    private static double distance(double r, double g, double b, double[] c) {
-        return Math.sqrt((r - c[0]) * (r - c[0]) + (g - c[1]) * (g - c[1]) + (b - c[2]) * (b - c[2]));
-    }
-
-    private static Detected describe(ShapeColor color, List<Integer> pixels, int w, double scale) {
+    private static Detected describe(ShapeColor color, int[] pixels, int w, double scale) {
         int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = -1, maxY = -1;
         double sx = 0, sy = 0;
         for (int p : pixels) {
@@ -146,28 +171,41 @@ public final class ShapesReader {
             sx += x + 0.5;
             sy += y + 0.5;
         }
-        int area = pixels.size();
+        int area = pixels.length;
         int bw = maxX - minX + 1;
         int bh = maxY - minY + 1;
         double hull = hullArea(pixels, w);
         double hullFill = hull / (bw * bh);
         double solidity = area / hull;
-        ShapeKind shape = solidity < STAR_SOLIDITY ? ShapeKind.STAR
+        double drop = (sy / area - (minY + maxY + 1) / 2.0) / bh;
+        ShapeKind shape = drop > TRIANGLE_DROP ? ShapeKind.TRIANGLE
+                : solidity < STAR_SOLIDITY ? ShapeKind.STAR
                 : hullFill > SQUARE_FILL ? ShapeKind.SQUARE
-                : hullFill > CIRCLE_FILL ? ShapeKind.CIRCLE
-                : ShapeKind.TRIANGLE;
+                : ShapeKind.CIRCLE;
         SizeClass size = Math.max(bw, bh) > SizeClass.THRESHOLD_32 * scale ? SizeClass.LARGE : SizeClass.SMALL;
         return new Detected(color, shape, size, sx / area, sy / area, minX, minY, maxX, maxY, area, hullFill, solidity);
     }
 
-    /** Area of the convex hull of the pixels' corners (so a full square's hull equals its area). */
-    static double hullArea(List<Integer> pixels, int w) {
-        long[] points = new long[pixels.size() * 4];
-        int n = 0;
+    /**
+     * Area of the convex hull of the pixels' corners (so a full square's hull equals its area).
+     * Only the outer corners of each row's leftmost and rightmost pixel can be hull vertices.
+     */
+    static double hullArea(int[] pixels, int w) {
+        java.util.Map<Integer, int[]> rowSpan = new java.util.TreeMap<>();
         for (int p : pixels) {
-            int x = p % w;
-            int y = p / w;
-            for (int k = 0; k < 4; k++) points[n++] = pack(x + (k & 1), y + (k >> 1));
+            int[] span = rowSpan.computeIfAbsent(p / w, y -> new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE});
+            span[0] = Math.min(span[0], p % w);
+            span[1] = Math.max(span[1], p % w);
+        }
+        long[] points = new long[rowSpan.size() * 4];
+        int n = 0;
+        for (var row : rowSpan.entrySet()) {
+            int y = row.getKey();
+            int[] span = row.getValue();
+            points[n++] = pack(span[0], y);
+            points[n++] = pack(span[0], y + 1);
+            points[n++] = pack(span[1] + 1, y);
+            points[n++] = pack(span[1] + 1, y + 1);
         }
         Arrays.sort(points);
         int[] hx = new int[2 * points.length + 1];

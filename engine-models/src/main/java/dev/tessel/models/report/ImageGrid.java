@@ -16,7 +16,8 @@ import java.util.List;
  * pixels stay visible) with an optional label of up to two lines under it.
  *
  * <p>Invariant: cell k (row-major) shows image k and label k; the grid has ceil(n / cols) rows
- * and missing cells at the end stay background. Labels are truncated with "..." to the cell width,
+ * and missing cells at the end stay background. Labels (left out when the JVM cannot draw
+ * text, see TextSupport) are truncated with "..." to the cell width,
  * never wrapped into a neighbour.
  */
 public final class ImageGrid {
@@ -79,13 +80,15 @@ public final class ImageGrid {
             cellH = Math.max(cellH, im.getHeight() * scale);
         }
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
-        boolean labelled = labels.stream().anyMatch(l -> l != null && !l.isEmpty());
-        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
-        Graphics2D pg = probe.createGraphics();
-        FontMetrics fm = pg.getFontMetrics(font);
-        pg.dispose();
-        int lineH = fm.getHeight();
-        int labelH = labelled ? 2 * lineH + PAD : 0;
+        boolean labelled = TextSupport.available() && labels.stream().anyMatch(l -> l != null && !l.isEmpty());
+        FontMetrics fm = null;
+        int labelH = 0;
+        if (labelled) {
+            Graphics2D pg = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+            fm = pg.getFontMetrics(font);
+            pg.dispose();
+            labelH = 2 * fm.getHeight() + PAD;
+        }
         int rows = (images.size() + cols - 1) / cols;
         int width = cols * (cellW + PAD) + PAD;
         int height = rows * (cellH + labelH + PAD) + PAD;
@@ -95,17 +98,17 @@ public final class ImageGrid {
         g.fillRect(0, 0, width, height);
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setFont(font);
+        if (labelled) g.setFont(font);
         for (int k = 0; k < images.size(); k++) {
             BufferedImage im = images.get(k);
             int x = PAD + (k % cols) * (cellW + PAD);
             int y = PAD + (k / cols) * (cellH + labelH + PAD);
             g.drawImage(im, x, y, im.getWidth() * scale, im.getHeight() * scale, null);
-            String label = labels.isEmpty() ? null : labels.get(k);
+            String label = labelled ? labels.get(k) : null;
             if (label != null && !label.isEmpty()) {
                 g.setColor(Color.BLACK);
                 List<String> lines = twoLines(label, fm, cellW);
-                for (int i = 0; i < lines.size(); i++) g.drawString(lines.get(i), x, y + cellH + PAD + fm.getAscent() + i * lineH);
+                for (int i = 0; i < lines.size(); i++) g.drawString(lines.get(i), x, y + cellH + PAD + fm.getAscent() + i * fm.getHeight());
             }
         }
         g.dispose();

@@ -17,6 +17,8 @@ import java.util.Locale;
  * A line chart as a PNG: named series of (x, y) points, axes with ticks, a legend, optional
  * logarithmic y axis. Used for loss curves and for match-rate-against-N plots.
  *
+ * <p>Text (title, tick labels, legend) is left out when the JVM cannot draw it (see TextSupport).
+ *
  * <p>Invariants: non-finite points (and, on a log axis, non-positive y) are left out and break
  * the line there instead of failing the whole plot; series keep the order they were added in,
  * which is also the legend's order and picks their colours.
@@ -88,17 +90,21 @@ public final class LinePlot {
         g.fillRect(0, 0, width, height);
         int plotW = width - LEFT - RIGHT;
         int plotH = height - TOP - BOTTOM;
+        boolean text = TextSupport.available();
         Font font = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
-        g.setFont(font);
-        FontMetrics fm = g.getFontMetrics();
+        FontMetrics fm = null;
         g.setColor(Color.BLACK);
-        g.setFont(font.deriveFont(Font.BOLD, 13f));
-        g.drawString(title, LEFT + (plotW - g.getFontMetrics().stringWidth(title)) / 2, TOP - 12);
-        g.setFont(font);
+        if (text) {
+            g.setFont(font.deriveFont(Font.BOLD, 13f));
+            g.drawString(title, LEFT + (plotW - g.getFontMetrics().stringWidth(title)) / 2, TOP - 12);
+            g.setFont(font);
+            fm = g.getFontMetrics();
+        }
         // Ticks and grid.
         for (double t : AxisTicks.linear(xr[0], xr[1], 8)) {
             int px = LEFT + (int) Math.round((t - xr[0]) / (xr[1] - xr[0]) * plotW);
             gridLine(g, px, TOP, px, TOP + plotH);
+            if (!text) continue;
             String s = AxisTicks.format(t);
             g.drawString(s, px - fm.stringWidth(s) / 2, TOP + plotH + fm.getAscent() + 4);
         }
@@ -106,16 +112,19 @@ public final class LinePlot {
         for (double t : yTicks) {
             int py = TOP + plotH - (int) Math.round((axisY(t) - yr[0]) / (yr[1] - yr[0]) * plotH);
             gridLine(g, LEFT, py, LEFT + plotW, py);
+            if (!text) continue;
             String s = AxisTicks.format(t);
             g.drawString(s, LEFT - 6 - fm.stringWidth(s), py + fm.getAscent() / 2 - 1);
         }
         g.setColor(Color.BLACK);
         g.drawRect(LEFT, TOP, plotW, plotH);
-        g.drawString(xLabel, LEFT + (plotW - fm.stringWidth(xLabel)) / 2, height - 10);
-        Graphics2D rotated = (Graphics2D) g.create();
-        rotated.rotate(-Math.PI / 2);
-        rotated.drawString(yLabel + (logY ? " (log)" : ""), -(TOP + plotH / 2 + fm.stringWidth(yLabel) / 2), 14);
-        rotated.dispose();
+        if (text) {
+            g.drawString(xLabel, LEFT + (plotW - fm.stringWidth(xLabel)) / 2, height - 10);
+            Graphics2D rotated = (Graphics2D) g.create();
+            rotated.rotate(-Math.PI / 2);
+            rotated.drawString(yLabel + (logY ? " (log)" : ""), -(TOP + plotH / 2 + fm.stringWidth(yLabel) / 2), 14);
+            rotated.dispose();
+        }
         // Lines, clipped to the plot area.
         Graphics2D lines = (Graphics2D) g.create();
         lines.clipRect(LEFT, TOP, plotW + 1, plotH + 1);
@@ -141,7 +150,7 @@ public final class LinePlot {
             if (drawn > 0) lines.draw(path);
         }
         lines.dispose();
-        legend(g, fm, plotW);
+        if (text) legend(g, fm, plotW);
         g.dispose();
         return out;
     }

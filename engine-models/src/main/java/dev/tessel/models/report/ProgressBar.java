@@ -37,10 +37,16 @@ public final class ProgressBar implements AutoCloseable {
     private long shownStep = -1;
     private boolean finished;
 
-    /** A bar on stderr that redraws in place when stderr is a terminal. */
+    /**
+     * A bar on stderr that redraws in place when the process runs in a terminal (the JDK's
+     * Console.isTerminal, which looks at stdin and stdout); TESSEL_PROGRESS=plain or =tty
+     * overrides the guess, e.g. when only stderr is redirected.
+     */
     public static ProgressBar create(String label, long total) {
+        String forced = System.getenv("TESSEL_PROGRESS");
         var console = System.console();
-        return new ProgressBar(label, total, System.err, console != null && console.isTerminal(), System::nanoTime);
+        boolean terminal = forced != null ? forced.equals("tty") : console != null && console.isTerminal();
+        return new ProgressBar(label, total, System.err, terminal, System::nanoTime);
     }
 
     public ProgressBar(String label, long total, PrintStream out, boolean terminal, LongSupplier nanoClock) {

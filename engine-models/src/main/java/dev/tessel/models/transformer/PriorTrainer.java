@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /** The stage-2 training loop's state and its update step. Not thread-safe. */
 public final class PriorTrainer {
@@ -65,6 +67,8 @@ public final class PriorTrainer {
     /** Halvings made before the last restore (a resumed run starts a fresh plateau watch: its best loss is not saved). */
     private int restoredHalvings;
     private long step;
+    /** Runs on the parameters after backward, before clipping (a data-parallel run averages gradients over its ranks here). */
+    private Consumer<List<Parameter>> gradientReduction = unchanged -> {};
 
     public PriorTrainer(TextToImageTransformer model, Settings settings) {
         this.model = model;
@@ -86,6 +90,9 @@ public final class PriorTrainer {
 
     /** The parameter average; {@code try (var s = trainer.ema().swapIn()) { sample... }} uses it. */
     public ParameterEma ema() { return ema; }
+
+    /** Installs what runs on the gradients between backward and clipping (DistributedPriorTraining's averaging). */
+    public void reduceGradientsWith(Consumer<List<Parameter>> reduction) { this.gradientReduction = Objects.requireNonNull(reduction, "gradient reduction"); }
 
     /** The learning rate the next step uses: warmup, times the plateau factor. */
     public double learningRate() { return warmup.value(step + 1) * Math.scalb(1.0, -halvings()); }
@@ -113,6 +120,7 @@ public final class PriorTrainer {
         adam.zeroGrad();
         PriorLoss.Value loss = model.loss(text, image, settings.checkpointing());
         loss.total().backward();
+        gradientReduction.accept(parameters);
         double norm = GradClipping.clipGlobalNorm(parameters, settings.clipNorm());
         double lr = learningRate();
         boolean skip = !Double.isFinite(norm);

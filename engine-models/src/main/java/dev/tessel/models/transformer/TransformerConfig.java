@@ -1,5 +1,5 @@
 // TransformerConfig: every size of the text-to-image transformer (DESIGN.md 3, stage 2), and the
-// named presets tiny (tests), small (the demo) and 12b (the paper's model).
+// named presets tiny (tests), small (the demo) and 2.8b, 5.6b, 12b (the paper's Table 1 sizes).
 //
 // Invariants: the stream is textLength text positions (position 0 holds the start token) followed
 // by grid x grid image positions in raster order, so sequenceLength() = textLength + grid²; the
@@ -18,7 +18,7 @@ public record TransformerConfig(
         int convKernel) {
 
     /** Names accepted by {@link #preset(String)}. */
-    public static final String PRESETS = "tiny, small, 12b";
+    public static final String PRESETS = "tiny, small, 2.8b, 5.6b, 12b";
 
     public TransformerConfig {
         if (layers < 1 || dModel < 1 || heads < 1 || dModel % heads != 0) {
@@ -46,10 +46,18 @@ public record TransformerConfig(
     /** 12b: the paper's model: 64 layers, d=3968, 62 heads of 64, 256 text + 32x32 image tokens, vocabularies 16384 + 8192. */
     public static TransformerConfig dalle12b() { return new TransformerConfig(64, 3968, 62, 256, 16384, 32, 8192, 11); }
 
+    /** 2.8b: the paper's Table 1 smallest size: 64 layers, d=1920 (30 heads of 64), the 12b model's stream and vocabularies. */
+    public static TransformerConfig dalle2p8b() { return new TransformerConfig(64, 1920, 30, 256, 16384, 32, 8192, 11); }
+
+    /** 5.6b: the paper's Table 1 middle size: 64 layers, d=2688 (42 heads of 64), the 12b model's stream and vocabularies. */
+    public static TransformerConfig dalle5p6b() { return new TransformerConfig(64, 2688, 42, 256, 16384, 32, 8192, 11); }
+
     public static TransformerConfig preset(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "tiny" -> tiny();
             case "small" -> small();
+            case "2.8b" -> dalle2p8b();
+            case "5.6b" -> dalle5p6b();
             case "12b" -> dalle12b();
             default -> throw new IllegalArgumentException("unknown preset '" + name + "'; expected one of " + PRESETS);
         };

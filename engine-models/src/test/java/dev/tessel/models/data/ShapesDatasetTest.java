@@ -49,7 +49,7 @@ class ShapesDatasetTest {
         for (Split split : Split.values()) {
             ShapesDataset d = new ShapesDataset(split, 11);
             Set<String> pairs = new HashSet<>();
-            for (int i = 0; i < 20_000; i++) {
+            for (int i = 0; i < 10_000; i++) {
                 ShapesDataset.Scene s = d.scene(i);
                 boolean held = s.objects().stream().anyMatch(o -> ShapesVocabulary.isHeldOut(o.color(), o.shape()));
                 assertEquals(held, ShapesCaption.parse(s.caption().text()).containsHeldOutPair(), s.caption().text());

@@ -31,8 +31,9 @@ class DvaeTrainingTest {
         return t;
     }
 
+    /** Straight-through on, so the exact-resume check also covers it and its trip through checkpoint metadata. */
     static DvaeTrainingSettings settings(long steps) {
-        return new DvaeTrainingSettings(2, steps, 1e-2, 1.0 / 80, 6.6, 0.5, 1.0 / 16, 0.5, 1e-4, 1.0, 0.9, 5, 2);
+        return new DvaeTrainingSettings(2, steps, 1e-2, 1.0 / 80, 6.6, 0.5, 1.0 / 16, 0.5, 1e-4, 1.0, 0.9, 5, 2, true);
     }
 
     @Test
@@ -67,7 +68,7 @@ class DvaeTrainingTest {
 
     @Test
     void lossFallsOnAFixedBatchAndSchedulesFollowThePaperShape() {
-        DvaeTrainer trainer = new DvaeTrainer(TINY, new DvaeTrainingSettings(2, 30, 1e-2, 1.0 / 80, 0.0, 0.5, 1.0 / 16, 0.5, 0, 10, 0.5, 5, 30));
+        DvaeTrainer trainer = new DvaeTrainer(TINY, new DvaeTrainingSettings(2, 30, 1e-2, 1.0 / 80, 0.0, 0.5, 1.0 / 16, 0.5, 0, 10, 0.5, 5, 30, false));
         Tensor batch = images(0);
         double first = trainer.trainStep(t -> batch).loss(), last = first;
         for (int i = 1; i < 30; i++) last = trainer.trainStep(t -> batch).loss();

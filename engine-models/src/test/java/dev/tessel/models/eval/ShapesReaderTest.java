@@ -1,14 +1,13 @@
 package dev.tessel.models.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tessel.models.data.Example;
-import dev.tessel.models.data.Relation;
 import dev.tessel.models.data.ShapeColor;
 import dev.tessel.models.data.ShapeKind;
-import dev.tessel.models.data.ShapeObject;
+import dev.tessel.models.data.ShapesCaption;
 import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.SizeClass;
 import dev.tessel.models.data.Split;
@@ -19,70 +18,55 @@ import org.junit.jupiter.api.Test;
 /**
  * The exact reader against the data set's own ground truth: every object's colour, shape and
  * size, the object count and the relation, over thousands of renders, several seeds, all splits
- * and several image sizes. On clean renders it must be exact; a miss is printed with its scene.
+ * and several image sizes. On clean renders it must be exact; the first miss is printed.
  */
 class ShapesReaderTest {
     private final ShapesReader reader = new ShapesReader();
 
     @Test
     void readsEveryCleanRenderExactly() {
-        int objects = 0;
         int scenes = 0;
+        int objects = 0;
         for (int size : new int[] {32, 48, 64}) {
-            int perSplit = size == 32 ? 1500 : 250;
             for (Split split : Split.values()) {
-                ShapesDataset data = new ShapesDataset(split, 100 + size, size);
-                for (int i = 0; i < perSplit; i++) {
-                    Example e = data.get(i);
-                    objects += checkScene(e, size);
-                    scenes++;
-                }
+                ReaderCheck.Tally t = ReaderCheck.run(reader, split, 100 + size, size, size == 32 ? 600 : 150, ReaderCheck.Damage.NONE);
+                assertNull(t.firstMiss(), size + " px " + split + ": " + t);
+                assertEquals(t.scenes(), t.captionMatches(), t.toString());
+                scenes += t.scenes();
+                objects += t.objects();
             }
         }
-        // Reported in docs/data-shapes.md: 6,000 scenes, every object read right.
-        assertEquals(6000, scenes);
-        assertTrue(objects > 8_000, "objects checked: " + objects);
+        // Reported in docs/data-shapes.md: 2,700 scenes, every object read right.
+        assertEquals(2700, scenes);
+        assertTrue(objects > 3_500, "objects checked: " + objects);
     }
 
-    private int checkScene(Example e, int size) {
-        List<ShapesReader.Detected> found = reader.read(e.image());
-        String where = size + "px '" + e.caption() + "' " + e.objects() + " read as " + found;
-        assertEquals(e.objects().size(), found.size(), where);
-        for (ShapeObject truth : e.objects()) {
-            ShapesReader.Detected d = nearest(found, truth);
-            assertEquals(truth.color(), d.color(), where);
-            assertEquals(truth.shape(), d.shape(), where);
-            assertEquals(truth.size(), d.size(), where);
-            assertTrue(d.minX() >= Math.floor(truth.x()) && d.maxX() < Math.ceil(truth.x() + truth.extent()), where);
+    @Test
+    void blurredRendersStillMatchTheirCaptions() {
+        // A 3x3 binomial blur, the softness of a decoder's output: blur rounds small triangles and
+        // stars, which the reader's blur-stable measures must survive. The misses are large stars
+        // (14 units) whose blurred points fade below half colour, so their box reads small; the
+        // count is printed for the docs.
+        int matched = 0;
+        int total = 0;
+        for (Split split : Split.values()) {
+            ReaderCheck.Tally t = ReaderCheck.run(reader, split, 77, 32, 300, new ReaderCheck.Damage(true, 0));
+            matched += t.captionMatches();
+            total += t.scenes();
         }
-        if (e.objects().size() == 2) {
-            Relation truth = Relation.between(e.objects().get(0).centerX(), e.objects().get(0).centerY(),
-                    e.objects().get(1).centerX(), e.objects().get(1).centerY());
-            assertEquals(truth, nearest(found, e.objects().get(0)).relationTo(nearest(found, e.objects().get(1))), where);
-        }
-        return e.objects().size();
-    }
-
-    private static ShapesReader.Detected nearest(List<ShapesReader.Detected> found, ShapeObject o) {
-        ShapesReader.Detected best = null;
-        double bestDistance = Double.POSITIVE_INFINITY;
-        for (ShapesReader.Detected d : found) {
-            double dist = Math.hypot(d.centerX() - o.centerX(), d.centerY() - o.centerY());
-            if (dist < bestDistance) {
-                bestDistance = dist;
-                best = d;
-            }
-        }
-        return best;
+        System.out.println("ShapesReaderTest: " + matched + " of " + total + " blurred images match their captions");
+        assertTrue(matched >= 0.98 * total, matched + " of " + total + " blurred images match");
     }
 
     @Test
     void hullOfAFullSquareIsItsArea() {
-        List<Integer> block = new java.util.ArrayList<>();
-        for (int y = 2; y < 5; y++) for (int x = 3; x < 7; x++) block.add(y * 10 + x);
+        int[] block = new int[12];
+        int n = 0;
+        for (int y = 2; y < 5; y++) for (int x = 3; x < 7; x++) block[n++] = y * 10 + x;
         assertEquals(12.0, ShapesReader.hullArea(block, 10));
-        // A single pixel's hull is the unit square.
-        assertEquals(1.0, ShapesReader.hullArea(List.of(55), 10));
+        // A single pixel's hull is the unit square; an L of three pixels spans a 2x2 hull minus a corner triangle.
+        assertEquals(1.0, ShapesReader.hullArea(new int[] {55}, 10));
+        assertEquals(3.5, ShapesReader.hullArea(new int[] {0, 10, 11}, 10));
     }
 
     @Test
@@ -103,17 +87,25 @@ class ShapesReaderTest {
     }
 
     @Test
-    void slightlyNoisyPixelsStillRead() {
-        // A large orange square with +-0.1 per-channel noise: within the colour tolerance.
+    void noisyPixelsStillRead() {
         ShapesDataset data = new ShapesDataset(Split.TRAIN, 1);
-        ShapesDataset.Scene scene = data.sceneFor(dev.tessel.models.data.ShapesCaption.parse("a large orange square"), 0);
-        float[] v = data.draw(scene).image().toFloatArray();
-        for (int i = 0; i < v.length; i++) v[i] += (float) (0.1 * Math.sin(i * 12.9898));
-        List<ShapesReader.Detected> found = reader.read(Tensor.of(v, 3, 32, 32));
+        ShapesDataset.Scene scene = data.sceneFor(ShapesCaption.parse("a large orange square"), 0);
+        Tensor noisy = ImageSoftening.noise(data.draw(scene).image(), 0.05, 3, 0);
+        List<ShapesReader.Detected> found = reader.read(noisy);
         assertEquals(1, found.size(), found.toString());
         assertEquals(ShapeColor.ORANGE, found.get(0).color());
         assertEquals(ShapeKind.SQUARE, found.get(0).shape());
         assertEquals(SizeClass.LARGE, found.get(0).size());
+    }
+
+    @Test
+    void softeningKeepsAFlatImageFlat() {
+        Tensor flat = Tensor.full(dev.tessel.tensor.DType.F32, 0.4, 3, 5, 7);
+        for (float f : ImageSoftening.blur(flat).toFloatArray()) assertEquals(0.4f, f, 1e-6f);
+        float[] noisy = ImageSoftening.noise(flat, 0.1, 9, 0).toFloatArray();
+        double mean = 0;
+        for (float f : noisy) mean += f / noisy.length;
+        assertTrue(Math.abs(mean - 0.4) < 0.05, "noise mean " + mean);
     }
 
     @Test

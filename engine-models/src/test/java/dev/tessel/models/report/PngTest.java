@@ -86,6 +86,9 @@ class PngTest {
         try (var files = Files.list(dir)) {
             assertEquals(1, files.count());
         }
+        // Ordinary new-file permissions, not a private temporary file's.
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file));
     }
 
     @Test

@@ -1,0 +1,75 @@
+// ClipStage: training of the reranker within a budget — the demo's stage 3, and what
+// ./tessel clip train runs — plus the demo's train-or-reuse through the stage cache.
+//
+// Invariants: the reranker sees the TRAIN split only; a checkpoint that exists is resumed (its
+// schedule length wins over the budget's), and the last state is always saved.
+package dev.tessel.models.pipeline;
+
+import dev.tessel.models.bpe.BpeTokenizer;
+import dev.tessel.models.clip.CaptionTokenizer;
+import dev.tessel.models.clip.ClipCheckpoint;
+import dev.tessel.models.clip.ClipConfig;
+import dev.tessel.models.clip.ClipModel;
+import dev.tessel.models.clip.ClipTrainer;
+import dev.tessel.models.data.ImageCaptionDataset;
+import dev.tessel.models.data.ShapesDataset;
+import dev.tessel.models.data.Split;
+import dev.tessel.models.report.ProgressBar;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.LongFunction;
+
+/** Train-or-resume of a reranker. */
+public final class ClipStage {
+    private ClipStage() {}
+
+    public record Result(ClipModel model, TrainingLoop.Outcome outcome) {}
+
+    /**
+     * Trains a reranker of {@code config} on {@code train} (a TRAIN split), resuming {@code checkpoint}
+     * when it exists, until the budget is spent; checkpoints every {@code checkpointEvery} steps.
+     */
+    public static Result train(ClipConfig config, CaptionTokenizer tokenizer, BpeTokenizer bpeOrNull, ImageCaptionDataset train,
+                               ClipTrainer.Options options, TrainingLoop.Budget budget, Path checkpoint, int checkpointEvery,
+                               LongFunction<ProgressBar> bars) {
+        ClipTrainer trainer = Files.isRegularFile(checkpoint) ? ClipTrainer.resume(checkpoint, train, options, config, bpeOrNull)
+                : new ClipTrainer(new ClipModel(config, tokenizer, new SplittableRandom(options.seed())), train, options, budget.steps());
+        TrainingLoop.Run run = new TrainingLoop.Run() {
+            @Override public long step() { return trainer.step(); }
+
+            @Override public long scheduledSteps() { return trainer.scheduledSteps(); }
+
+            @Override public float[] previousLosses() { return trainer.restoredLosses(); }
+
+            @Override public double trainStep() { return trainer.trainStep(); }
+
+            @Override public Map<String, Double> fields() { return Map.of("temp", 1 / trainer.model().logitScale()); }
+
+            @Override public void save(float[] losses) { trainer.save(checkpoint, losses); }
+
+            @Override public void fitSchedule(long steps) { trainer.fitSchedule(steps); }
+        };
+        return new Result(trainer.model(), TrainingLoop.run(run, budget, checkpointEvery, bars));
+    }
+
+    record Cached(ClipModel model, float[] losses, StageReport report) {}
+
+    /** The demo's reranker: BPE captions (the transformer's vocabulary), cached by the config's key. */
+    static Cached run(DemoConfig c, StageCache cache, BpeTokenizer bpe, LongFunction<ProgressBar> bars) {
+        StageCache.Entry entry = cache.entry("clip", c.clipKey());
+        Path checkpoint = entry.file("clip.safetensors");
+        if (entry.done()) {
+            ClipCheckpoint.Loaded loaded = ClipCheckpoint.load(checkpoint, (name, context) -> CaptionTokenizer.forCheckpoint(name, context, bpe));
+            return new Cached(loaded.model(), loaded.state().losses(), StageReport.cached("reranker", entry));
+        }
+        CaptionTokenizer tokenizer = CaptionTokenizer.bpe(bpe, c.priorTextLength());
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, c.dataSeed(), c.imageSize());
+        ClipConfig config = ClipConfig.preset(c.clipPreset(), c.imageSize(), train.channels(), tokenizer.contextLength());
+        Result r = train(config, tokenizer, bpe, train, new ClipTrainer.Options(c.clipBatch(), c.clipLr(), c.seed()), c.clipBudget(), checkpoint,
+                DvaeStage.checkpointEvery(c.clipBudget()), bars);
+        entry.markDone(r.outcome());
+        return new Cached(r.model(), r.outcome().losses(), StageReport.trained("reranker", entry, r.outcome()));
+    }
+}

@@ -1,0 +1,104 @@
+// DemoConfig: every setting of ./tessel demo — data, the three trained models, their training
+// budgets, and the evaluation — with two presets: "demo" (the README's 15-minute run on 2 cores)
+// and "tiny" (the pipeline test: the whole chain in seconds).
+//
+// Invariant: a stage's cache key is built from the fields that stage reads (and the keys of the
+// stages it reads from), so changing a field retrains exactly the stages that depend on it.
+package dev.tessel.models.pipeline;
+
+import dev.tessel.models.dvae.DvaeConfig;
+import dev.tessel.tensor.Json;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The demo's settings. Budgets are a step count AND a wall-clock cap (TrainingLoop); the demo
+ * preset's caps add up to 13.4 of the 15 minutes: dVAE 4 min, transformer 6.7 min, reranker 2 min,
+ * generation and evaluation 45 s (so a second run, which only evaluates, stays under a minute);
+ * the rest is for tokenising the transformer's image pool, the BPE, JVM start and the report.
+ */
+public record DemoConfig(String name, long dataSeed, int imageSize,
+                         DvaeConfig dvae, int dvaeBatch, TrainingLoop.Budget dvaeBudget,
+                         int bpeVocab, int bpeCaptions,
+                         int priorLayers, int priorWidth, int priorHeads, int priorTextLength, int priorBatch, double priorLr,
+                         int priorPool, TrainingLoop.Budget priorBudget,
+                         String clipPreset, int clipBatch, double clipLr, TrainingLoop.Budget clipBudget,
+                         int evalPromptsPerSet, int candidates, int rerankTop, double evalSeconds, long seed) {
+
+    /** The default of ./tessel demo. */
+    public static DemoConfig demo() {
+        return new DemoConfig("demo", 0, 32,
+                DvaeConfig.tiny(), 32, new TrainingLoop.Budget(3000, 240),
+                512, 4000,
+                4, 128, 4, 16, 32, 1e-3, 2048, new TrainingLoop.Budget(4000, 400),
+                "small", 64, 1e-3, new TrainingLoop.Budget(2000, 120),
+                12, 32, 4, 45, 1);
+    }
+
+    /** The pipeline test: every stage for a handful of steps on the smallest models. */
+    public static DemoConfig tiny() {
+        return new DemoConfig("tiny", 0, 16,
+                new DvaeConfig(16, 3, 3, 1, 8, 16, 64), 8, new TrainingLoop.Budget(8, 60),
+                300, 200,
+                1, 32, 2, 12, 8, 1e-3, 64, new TrainingLoop.Budget(8, 60),
+                "tiny", 8, 1e-3, new TrainingLoop.Budget(8, 60),
+                2, 4, 2, 60, 1);
+    }
+
+    public static DemoConfig preset(String name) {
+        return switch (name) {
+            case "demo" -> demo();
+            case "tiny" -> tiny();
+            default -> throw new IllegalArgumentException("unknown demo preset '" + name + "'; expected demo or tiny");
+        };
+    }
+
+    /** The same settings with every training cap and the evaluation cap scaled by {@code factor}. */
+    public DemoConfig withTimeScale(double factor) {
+        if (!(factor > 0)) throw new IllegalArgumentException("time scale must be > 0, got " + factor);
+        return new DemoConfig(name, dataSeed, imageSize, dvae, dvaeBatch, scaled(dvaeBudget, factor), bpeVocab, bpeCaptions,
+                priorLayers, priorWidth, priorHeads, priorTextLength, priorBatch, priorLr, priorPool, scaled(priorBudget, factor),
+                clipPreset, clipBatch, clipLr, scaled(clipBudget, factor), evalPromptsPerSet, candidates, rerankTop, evalSeconds * factor, seed);
+    }
+
+    private static TrainingLoop.Budget scaled(TrainingLoop.Budget b, double factor) {
+        return new TrainingLoop.Budget(b.steps(), b.seconds() * factor);
+    }
+
+    // ---------------------------------------------------------------- cache keys
+
+    String dataKey() { return "\"data\":{\"name\":\"shapes\",\"seed\":" + dataSeed + ",\"size\":" + imageSize + "}"; }
+
+    String dvaeKey() {
+        return key("dvae", Map.of("config", dvae.toJson(), "batch", dvaeBatch, "budget", budget(dvaeBudget), "seed", seed));
+    }
+
+    String bpeKey() { return key("bpe", Map.of("vocab", bpeVocab, "captions", bpeCaptions)); }
+
+    String priorKey() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dvae", dvaeKey());
+        m.put("bpe", bpeKey());
+        m.put("layers", priorLayers);
+        m.put("width", priorWidth);
+        m.put("heads", priorHeads);
+        m.put("text_length", priorTextLength);
+        m.put("batch", priorBatch);
+        m.put("lr", priorLr);
+        m.put("pool", priorPool);
+        m.put("budget", budget(priorBudget));
+        m.put("seed", seed);
+        return key("prior", m);
+    }
+
+    String clipKey() {
+        return key("clip", Map.of("bpe", bpeKey(), "preset", clipPreset, "batch", clipBatch, "lr", clipLr, "budget", budget(clipBudget), "seed", seed));
+    }
+
+    private String key(String stage, Map<String, Object> fields) {
+        Map<String, Object> sorted = new java.util.TreeMap<>(fields);
+        return "{\"stage\":\"" + stage + "\"," + dataKey() + ",\"settings\":" + Json.write(sorted) + "}";
+    }
+
+    private static String budget(TrainingLoop.Budget b) { return b.steps() + "/" + b.seconds(); }
+}

@@ -1,0 +1,81 @@
+// DemoPipeline: ./tessel demo end to end: obtain the models (train within budget or reuse the
+// cache), generate N candidates for the evaluation prompts, rerank, judge with the attribute
+// reader, and write the report.
+//
+// Invariant: the last line printed is "caption_match_top1: X" with X the reranked top-1 caption
+// match on held-out compositions (3 decimals), so scripts can read the result from the tail.
+package dev.tessel.models.pipeline;
+
+import dev.tessel.models.report.ProgressBar;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiFunction;
+
+/** The demo's orchestration. */
+public final class DemoPipeline {
+    private DemoPipeline() {}
+
+    public record Result(ShapesEvaluation.Summary evaluation, Path index, double seconds) {
+        /** The demo's headline number: reranked top-1 caption match on held-out compositions. */
+        public double captionMatchTop1() {
+            Double v = evaluation.heldOut().top1().get("match");
+            return v == null ? Double.NaN : v;
+        }
+    }
+
+    /** Runs the demo; writes {@code outDir}/index.html and its images, caches models under {@code cacheDir}. */
+    public static Result run(DemoConfig config, Path outDir, Path cacheDir, PrintStream out, BiFunction<String, Long, ProgressBar> bars,
+                             List<String> commands) {
+        long start = System.nanoTime();
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the report directory " + outDir, e);
+        }
+        DemoModels models = DemoModels.obtain(config, new StageCache(cacheDir), out, bars);
+        out.printf(Locale.ROOT, "evaluation: %d seen + %d held-out prompts x %d candidates, reranked (cap %.0f s)%n",
+                config.evalPromptsPerSet(), config.evalPromptsPerSet(), config.candidates(), config.evalSeconds());
+        out.flush();
+        ShapesEvaluation.Summary eval = ShapesEvaluation.run(config, models.generator(), models.clip(), total -> bars.apply("generate", total));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Path index = DemoReport.write(outDir, config, models.training(), eval, commands, seconds);
+        printTable(out, eval);
+        out.printf(Locale.ROOT, "report: %s (%.1f s in all)%n", index, seconds);
+        Result result = new Result(eval, index, seconds);
+        out.printf(Locale.ROOT, "caption_match_top1: %.3f%n", result.captionMatchTop1());
+        out.flush();
+        return result;
+    }
+
+    private static void printTable(PrintStream out, ShapesEvaluation.Summary eval) {
+        List<String> cols = List.of("color", "shape", "count", "size", "relation", "match");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "  %-26s %7s", "caption match", "prompts"));
+        for (String c : cols) head.append(String.format(Locale.ROOT, " %8s", c));
+        out.println(head);
+        line(out, "seen, random sample", eval.seen(), eval.seen().random(), cols);
+        line(out, "seen, reranked top-1", eval.seen(), eval.seen().top1(), cols);
+        line(out, "held-out, random sample", eval.heldOut(), eval.heldOut().random(), cols);
+        line(out, "held-out, reranked top-1", eval.heldOut(), eval.heldOut().top1(), cols);
+        StringBuilder curve = new StringBuilder("  top-1 vs N (seen / held-out):");
+        for (int i = 0; i < ShapesEvaluation.CURVE_N.length; i++) {
+            if (Double.isNaN(eval.curveSeen()[i]) && Double.isNaN(eval.curveHeldOut()[i])) continue;
+            curve.append(String.format(Locale.ROOT, " N=%d %.2f/%.2f", ShapesEvaluation.CURVE_N[i], eval.curveSeen()[i], eval.curveHeldOut()[i]));
+        }
+        out.println(curve);
+        out.printf(Locale.ROOT, "  Frechet distance (reranker features), generated vs real held-out: %.4f (real test vs real held-out: %.4f)%n",
+                eval.frechetHeldOut(), eval.frechetRealTestVsHeldOut());
+        out.printf(Locale.ROOT, "  reranker on real images, own caption ranked first among %d: seen %.3f, held-out %.3f (chance %.3f)%n",
+                ShapesEvaluation.RETRIEVAL_BATCH, eval.retrievalSeen(), eval.retrievalHeldOut(), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH);
+    }
+
+    private static void line(PrintStream out, String name, ShapesEvaluation.Rates rates, java.util.Map<String, Double> values, List<String> cols) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %-26s %7d", name, rates.prompts()));
+        for (String c : cols) sb.append(values.containsKey(c) ? String.format(Locale.ROOT, " %8.3f", values.get(c)) : String.format(Locale.ROOT, " %8s", "-"));
+        out.println(sb);
+    }
+}

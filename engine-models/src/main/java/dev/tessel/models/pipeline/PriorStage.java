@@ -1,0 +1,167 @@
+// PriorStage: stage 2 of the demo: the text-to-image transformer trained on (caption BPE ids,
+// dVAE tokens) pairs of the training split, within its budget, or reused from the cache.
+//
+// Invariants: it reads only TRAIN examples (a pool of the first priorPool of them, tokenised once
+// by the dVAE and cached with the stage); batch t depends only on (seed, t), so a resume sees the
+// batches an unbroken run would; sampling uses the EMA weights, as the paper does.
+package dev.tessel.models.pipeline;
+
+import dev.tessel.models.bpe.BpeTokenizer;
+import dev.tessel.models.data.ImageBatch;
+import dev.tessel.models.data.ShapesDataset;
+import dev.tessel.models.data.Split;
+import dev.tessel.models.dvae.DvaeTokenizer;
+import dev.tessel.models.report.AtomicFile;
+import dev.tessel.models.report.ProgressBar;
+import dev.tessel.models.transformer.PriorTrainer;
+import dev.tessel.models.transformer.TextToImageTransformer;
+import dev.tessel.models.transformer.TransformerConfig;
+import dev.tessel.tensor.Safetensors;
+import dev.tessel.tensor.SafetensorsFile;
+import dev.tessel.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.LongFunction;
+
+/** Train-or-reuse of the demo's transformer. */
+final class PriorStage {
+    /** BPE dropout while training, as the paper (10%). */
+    static final double BPE_DROPOUT = 0.1;
+    /** Convolutional kernel of the last layer: the model's default, clamped at the grid's border. */
+    static final int CONV_KERNEL = 11;
+
+    private PriorStage() {}
+
+    record Result(TextToImageTransformer model, float[] losses, StageReport report) {}
+
+    static TransformerConfig modelConfig(DemoConfig c, BpeTokenizer bpe, DvaeTokenizer dvae) {
+        return new TransformerConfig(c.priorLayers(), c.priorWidth(), c.priorHeads(), c.priorTextLength(), bpe.vocabSize(),
+                dvae.gridSize(), dvae.vocabSize(), CONV_KERNEL);
+    }
+
+    /** The demo's training settings for a run of {@code steps} updates (the warmup is a tenth of it, at most 100). */
+    static PriorTrainer.Settings settings(DemoConfig c, long steps) {
+        long warmup = Math.max(1, Math.min(100, steps / 10));
+        // paper betas, eps, weight decay, variance clip 5 and norm clip 4; no plateau watch (no validation
+        // loss in a demo run); no activation checkpointing (the models are small)
+        return new PriorTrainer.Settings(c.priorLr(), warmup, 0.9, 0.96, 1e-8, 4.5e-2, 5, 4, 0.99, 0, false);
+    }
+
+    static Result run(DemoConfig config, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars, java.io.PrintStream log) {
+        StageCache.Entry entry = cache.entry("prior", config.priorKey());
+        Path checkpoint = entry.file("prior.safetensors"), losses = entry.file("losses.txt"), poolFile = entry.file("pool.safetensors");
+        Path scheduleFile = entry.file("schedule.txt");
+        TextToImageTransformer model = new TextToImageTransformer(modelConfig(config, bpe, dvae), config.seed());
+        long scheduled = scheduledSteps(scheduleFile, config.priorBudget().steps());
+        PriorTrainer first = new PriorTrainer(model, settings(config, scheduled));
+        if (entry.done()) {
+            first.restore(checkpoint);
+            first.ema().swapIn();
+            return new Result(model, LossFile.read(losses), StageReport.cached("transformer", entry));
+        }
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
+        long poolStart = System.nanoTime();
+        int[][] pool = pool(config, dvae, poolFile, log);
+        // tokenising the pool is part of this stage's time: the training cap shrinks by it (to at least half)
+        double poolSeconds = (System.nanoTime() - poolStart) / 1e9;
+        TrainingLoop.Budget budget = new TrainingLoop.Budget(config.priorBudget().steps(),
+                Math.max(config.priorBudget().seconds() / 2, config.priorBudget().seconds() - poolSeconds));
+        List<String> captions = new ArrayList<>(pool.length);
+        for (int i = 0; i < pool.length; i++) captions.add(train.scene(i).caption().text());
+        if (Files.isRegularFile(checkpoint)) first.restore(checkpoint);
+        int room = model.config().captionRoom();
+        TrainingLoop.Run run = new TrainingLoop.Run() {
+            private PriorTrainer trainer = first;
+            private long scheduleLength = scheduled;
+            private PriorTrainer.StepResult last;
+
+            @Override public long step() { return trainer.steps(); }
+
+            @Override public long scheduledSteps() { return scheduleLength; }
+
+            @Override public float[] previousLosses() { return trainer.steps() == 0 ? new float[0] : LossFile.read(losses); }
+
+            @Override public double trainStep() {
+                SplittableRandom rng = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + trainer.steps());
+                List<int[]> text = new ArrayList<>(config.priorBatch());
+                int[][] images = new int[config.priorBatch()][];
+                for (int b = 0; b < images.length; b++) {
+                    int i = rng.nextInt(pool.length);
+                    text.add(bpe.encodeCaption(captions.get(i), room, BPE_DROPOUT, rng).ids());
+                    images[b] = pool[i];
+                }
+                last = trainer.step(text, images);
+                return last.loss();
+            }
+
+            @Override public Map<String, Double> fields() {
+                return last == null ? Map.of() : Map.of("img", last.imageLoss(), "txt", last.textLoss(), "lr", last.lr());
+            }
+
+            @Override public void save(float[] history) {
+                trainer.save(checkpoint);
+                LossFile.write(losses, history);
+            }
+
+            @Override public void fitSchedule(long steps) {
+                // the warmup length is fixed when a trainer is built: save, rebuild with the new length, restore
+                trainer.save(checkpoint);
+                trainer = new PriorTrainer(model, settings(config, steps));
+                trainer.restore(checkpoint);
+                scheduleLength = steps;
+                AtomicFile.write(scheduleFile, Long.toString(steps).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+        };
+        TrainingLoop.Outcome outcome = TrainingLoop.run(run, budget, DvaeStage.checkpointEvery(config.priorBudget()), bars);
+        entry.markDone(outcome);
+        PriorTrainer trained = new PriorTrainer(model, settings(config, outcome.scheduledSteps()));
+        trained.restore(checkpoint);
+        trained.ema().swapIn();
+        return new Result(model, outcome.losses(), StageReport.trained("transformer", entry, outcome));
+    }
+
+    /** The schedule length a fitted run stored, else the budget's. */
+    static long scheduledSteps(Path scheduleFile, long budgetSteps) {
+        if (!Files.isRegularFile(scheduleFile)) return budgetSteps;
+        try {
+            return Long.parseLong(Files.readString(scheduleFile).strip());
+        } catch (java.io.IOException | NumberFormatException e) {
+            throw new IllegalArgumentException("cannot read the schedule length in " + scheduleFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** dVAE tokens of the first priorPool training images, [pool][grid²], encoded once and cached. */
+    static int[][] pool(DemoConfig config, DvaeTokenizer dvae, Path file, java.io.PrintStream log) {
+        int n = config.priorPool(), tokens = dvae.tokensPerImage();
+        if (Files.isRegularFile(file)) {
+            try (SafetensorsFile f = Safetensors.read(file)) {
+                return rows(f.tensor("tokens"), n, tokens);
+            }
+        }
+        long start = System.nanoTime();
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
+        Tensor all = Tensor.zeros(dev.tessel.tensor.DType.I32, n, tokens);
+        for (int from = 0; from < n; from += 64) {
+            int count = Math.min(64, n - from);
+            try (ImageBatch batch = ImageBatch.range(train, from, count)) {
+                Tensor ids = dvae.encode(batch.images());
+                for (int b = 0; b < count; b++) for (int j = 0; j < tokens; j++) all.set(ids.getLong((long) b * tokens + j), from + b, j);
+            }
+        }
+        Safetensors.write(file, Map.of("tokens", all), Map.of("what", "dVAE tokens of training images 0.." + (n - 1)));
+        log.printf(java.util.Locale.ROOT, "  tokenised %d training images with the dVAE in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+        return rows(all, n, tokens);
+    }
+
+    private static int[][] rows(Tensor t, int n, int tokens) {
+        if (t.dim(0) != n || t.dim(1) != tokens) throw new IllegalArgumentException("cached token pool is " + t.shape() + ", expected [" + n + ", " + tokens + "]");
+        int[][] out = new int[n][tokens];
+        for (int i = 0; i < n; i++) for (int j = 0; j < tokens; j++) out[i][j] = (int) t.getLong((long) i * tokens + j);
+        return out;
+    }
+}

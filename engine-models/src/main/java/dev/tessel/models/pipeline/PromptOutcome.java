@@ -1,0 +1,37 @@
+// PromptOutcome: everything the evaluation learned about one prompt: the reranker's score and the
+// attribute reader's verdicts for each of its N candidates, in sampling order.
+//
+// Invariant: arrays are indexed by candidate in the order they were sampled, so "the first N
+// candidates" is a fair random draw of N; {@code images} is kept only for prompts the report shows.
+package dev.tessel.models.pipeline;
+
+import dev.tessel.models.eval.CaptionMatch;
+import dev.tessel.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/** One evaluated prompt. */
+public record PromptOutcome(String caption, boolean heldOut, double[] scores, List<Map<CaptionMatch.Category, Boolean>> checks,
+                            boolean[] matches, Tensor imagesOrNull) {
+    public int candidates() { return scores.length; }
+
+    /** Index of the best-scored candidate among the first {@code n}. */
+    public int bestOf(int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (scores[i] > scores[best]) best = i;
+        return best;
+    }
+
+    /** Candidate indices by descending score. */
+    public int[] ranking() {
+        return java.util.stream.IntStream.range(0, scores.length).boxed()
+                .sorted(java.util.Comparator.comparingDouble(i -> -scores[i])).mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Fraction of candidates matching the caption (what a random pick scores on average). */
+    public double matchRate() {
+        int m = 0;
+        for (boolean b : matches) if (b) m++;
+        return (double) m / matches.length;
+    }
+}

@@ -1,0 +1,132 @@
+// TrainingLoop: the one time-boxed loop every demo training stage runs (dVAE, transformer,
+// reranker): a step budget AND a wall-clock cap, a schedule fitted to the cap, progress, periodic
+// atomic checkpoints and the loss history.
+//
+// Invariants: the loop never starts a step after the cap has passed, so a run overshoots its cap
+// by at most one step plus one checkpoint; the schedule is fitted only in a fresh run: once after
+// the first steps (only ever shortened there) and again at a quarter and at half of the cap on
+// warmed-up steps (shortened or lengthened, never beyond the step budget, only when off by over 10%); a
+// resumed run keeps the length its checkpoint has; the last state is always saved, whatever
+// stopped the loop.
+package dev.tessel.models.pipeline;
+
+import dev.tessel.models.report.ProgressBar;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
+
+/** Runs a {@link Run} within a {@link Budget}. */
+public final class TrainingLoop {
+    /** Steps measured before the schedule is fitted to the wall-clock cap (the first one, JIT warm-up, is not timed). */
+    static final int PROBE_STEPS = 6;
+    /** Share of the cap a fitted schedule plans to use (the rest absorbs checkpoints and noise). */
+    static final double PLAN_SHARE = 0.9;
+    /** When (shares of the cap) the schedule is fitted again on warmed-up steps; not later, so a schedule never jumps late. */
+    static final double[] REFIT_SHARES = {0.25, 0.5};
+
+    private TrainingLoop() {}
+
+    /** At most {@code steps} updates and at most {@code seconds} of wall clock. */
+    public record Budget(long steps, double seconds) {
+        public Budget {
+            if (steps <= 0 || !(seconds > 0)) throw new IllegalArgumentException("training budget needs steps > 0 and seconds > 0, got " + steps + ", " + seconds);
+        }
+
+        public String describe() { return steps + " steps or " + Math.round(seconds) + " s"; }
+    }
+
+    /** A resumable training run as the loop sees it. */
+    public interface Run {
+        /** Updates completed (restored from a checkpoint, or 0). */
+        long step();
+
+        /** Length of the run's schedules (learning rate, temperature, ...). */
+        long scheduledSteps();
+
+        /** Losses of the updates completed before this process (from the checkpoint), oldest first. */
+        float[] previousLosses();
+
+        /** One update; returns its loss. */
+        double trainStep();
+
+        /** Progress fields to show besides the loss (e.g. temperature), read after a step. */
+        default Map<String, Double> fields() { return Map.of(); }
+
+        /** Writes a checkpoint of the current state and the loss history atomically. */
+        void save(float[] losses);
+
+        /** Sets the schedules' length to {@code steps} (at most twice, in a fresh run; see the class comment). */
+        void fitSchedule(long steps);
+    }
+
+    /** What a call did; {@code steps} is where the run stands, {@code timeBoxed} whether the cap stopped it. */
+    public record Outcome(long steps, long scheduledSteps, boolean timeBoxed, double seconds, float[] losses) {}
+
+    /**
+     * Trains until the budget is spent. {@code bars} makes the progress bar for a total number of
+     * steps; a fitted schedule gets a fresh bar with the new total (the first one is dropped, not
+     * closed, so a terminal shows one line).
+     */
+    public static Outcome run(Run run, Budget budget, int checkpointEvery, LongFunction<ProgressBar> bars) {
+        return run(run, budget, checkpointEvery, bars, System::nanoTime);
+    }
+
+    /** As above, reading time from {@code nanoClock} (tests drive it). */
+    static Outcome run(Run run, Budget budget, int checkpointEvery, LongFunction<ProgressBar> bars, LongSupplier nanoClock) {
+        List<Float> losses = new ArrayList<>();
+        for (float f : run.previousLosses()) losses.add(f);
+        long target = Math.min(budget.steps(), run.scheduledSteps());
+        boolean fresh = run.step() == 0;
+        long start = nanoClock.getAsLong(), probeStart = 0, secondProbeStart = 0;
+        boolean timeBoxed = false;
+        int refits = 0;
+        ProgressBar bar = bars.apply(target);
+        while (run.step() < target) {
+            double elapsed = (nanoClock.getAsLong() - start) / 1e9;
+            if (elapsed >= budget.seconds()) {
+                timeBoxed = true;
+                break;
+            }
+            long fit = -1;
+            if (fresh && run.step() == 1) probeStart = nanoClock.getAsLong();
+            if (fresh && run.step() == PROBE_STEPS && target > PROBE_STEPS) {
+                fit = fittedSteps(budget, elapsed, (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - 1), run.step());
+                if (fit >= target) fit = -1;
+                secondProbeStart = nanoClock.getAsLong();
+            } else if (fresh && refits < REFIT_SHARES.length && secondProbeStart > 0 && elapsed >= REFIT_SHARES[refits] * budget.seconds()) {
+                // the first steps run before the JIT has warmed up (and a shared machine's load moves): measure again on the steps since
+                refits++;
+                double perStep = (nanoClock.getAsLong() - secondProbeStart) / 1e9 / (run.step() - PROBE_STEPS);
+                fit = Math.min(budget.steps(), fittedSteps(budget, elapsed, perStep, run.step()));
+                if (Math.abs(fit - target) <= target / 10) fit = -1;
+            }
+            if (fit > 0) {
+                target = fit;
+                run.fitSchedule(target);
+                bar = bars.apply(target);
+            }
+            losses.add((float) run.trainStep());
+            bar.field("loss", losses.getLast());
+            run.fields().forEach(bar::field);
+            bar.update(run.step());
+            if (run.step() % checkpointEvery == 0 && run.step() < target) run.save(toArray(losses));
+        }
+        bar.close();
+        float[] history = toArray(losses);
+        run.save(history);
+        return new Outcome(run.step(), target, timeBoxed, (nanoClock.getAsLong() - start) / 1e9, history);
+    }
+
+    /** Steps done plus what fits in the planned share of the cap at {@code perStep} seconds each (at least one more). */
+    static long fittedSteps(Budget budget, double elapsed, double perStep, long done) {
+        return done + Math.max(1, (long) Math.floor((budget.seconds() * PLAN_SHARE - elapsed) / perStep));
+    }
+
+    static float[] toArray(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) out[i] = values.get(i);
+        return out;
+    }
+}

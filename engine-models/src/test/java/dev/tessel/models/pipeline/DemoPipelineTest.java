@@ -1,0 +1,59 @@
+// The whole demo chain on the tiny preset: trains every stage for a handful of steps, generates,
+// reranks, evaluates, writes the report; a second run reuses every cached stage.
+package dev.tessel.models.pipeline;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.tessel.models.report.ProgressBar;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoPipelineTest {
+    private static final BiFunction<String, Long, ProgressBar> QUIET =
+            (label, total) -> new ProgressBar(label, total, new PrintStream(new ByteArrayOutputStream()), false, System::nanoTime);
+
+    @Test
+    void tinyDemoRunsEndToEndAndASecondRunReusesEveryStage(@TempDir Path dir) throws Exception {
+        DemoConfig config = DemoConfig.tiny();
+        Path out = dir.resolve("demo"), cache = dir.resolve("cache");
+        ByteArrayOutputStream first = new ByteArrayOutputStream();
+        DemoPipeline.Result result = DemoPipeline.run(config, out, cache, new PrintStream(first, true, StandardCharsets.UTF_8), QUIET,
+                List.of("./tessel demo --preset tiny"));
+        List<String> lines = first.toString(StandardCharsets.UTF_8).lines().toList();
+        assertTrue(lines.getLast().matches("caption_match_top1: (0|1)\\.\\d{3}"), "last line: " + lines.getLast());
+        assertEquals(String.format(java.util.Locale.ROOT, "caption_match_top1: %.3f", result.captionMatchTop1()), lines.getLast());
+        assertEquals(4, lines.stream().filter(l -> l.contains("training into")).count(), String.join("\n", lines));
+
+        String html = Files.readString(out.resolve("index.html"));
+        for (String file : List.of("curve.png", "gallery-1.png", "ranked-1.png", "loss-dvae.png", "loss-transformer.png", "loss-reranker.png")) {
+            assertTrue(Files.size(out.resolve(file)) > 0, file);
+            assertTrue(html.contains("src=\"" + file + "\""), "index.html links " + file);
+        }
+        assertTrue(html.contains("held-out / reranked top-1"), "evaluation table");
+        assertTrue(html.contains("./tessel demo --preset tiny"), "reproduce commands");
+        ShapesEvaluation.Summary eval = result.evaluation();
+        assertFalse(eval.timeBoxed(), "the tiny evaluation fits its cap");
+        assertEquals(config.evalPromptsPerSet(), eval.seen().prompts());
+        assertEquals(config.evalPromptsPerSet(), eval.heldOut().prompts());
+        for (PromptOutcome o : eval.outcomes()) {
+            assertEquals(config.candidates(), o.candidates());
+            assertEquals(o.heldOut(), dev.tessel.models.data.ShapesCaption.parse(o.caption()).containsHeldOutPair(), o.caption());
+        }
+        assertTrue(Double.isFinite(eval.frechetHeldOut()) && eval.frechetHeldOut() >= 0, "Frechet distance " + eval.frechetHeldOut());
+        assertTrue(eval.retrievalSeen() >= 0 && eval.retrievalSeen() <= 1 && eval.retrievalHeldOut() >= 0 && eval.retrievalHeldOut() <= 1);
+
+        ByteArrayOutputStream second = new ByteArrayOutputStream();
+        DemoPipeline.Result again = DemoPipeline.run(config, out, cache, new PrintStream(second, true, StandardCharsets.UTF_8), QUIET, List.of());
+        List<String> lines2 = second.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(4, lines2.stream().filter(l -> l.contains("reusing")).count(), String.join("\n", lines2));
+        // the reused models and the seeded sampler reproduce the first run's evaluation exactly
+        assertEquals(result.captionMatchTop1(), again.captionMatchTop1());
+    }
+}
