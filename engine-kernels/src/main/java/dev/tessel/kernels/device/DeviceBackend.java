@@ -112,9 +112,13 @@ public class DeviceBackend implements Backend {
     @Override public Tensor argmaxOneHot(Tensor x, int axis) { return host.argmaxOneHot(x, axis); }
     @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return host.maskedAttention(q, k, v, mask); }
     @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return host.maskedAttentionBackward(q, k, v, mask, gradOut); }
-    @Override public Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, dev.tessel.kernels.attention.BlockLayout layout) { return host.sparseAttention(q, k, v, layout); }
+    @Override public Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, dev.tessel.kernels.attention.BlockLayout layout) {
+        return device(q, k, v) && DeviceSparseAttention.supports(q, v, layout) ? DeviceSparseAttention.forward(api, q, k, v, layout) : host.sparseAttention(q, k, v, layout);
+    }
     @Override public Tensor[] sparseAttentionBackward(Tensor q, Tensor k, Tensor v, dev.tessel.kernels.attention.BlockLayout layout, Tensor out, Tensor logSumExp, Tensor gradOut) {
-        return host.sparseAttentionBackward(q, k, v, layout, out, logSumExp, gradOut);
+        return device(q, k, v) && DeviceSparseAttention.supports(q, v, layout)
+                ? DeviceSparseAttention.backward(api, q, k, v, layout, out, logSumExp, gradOut)
+                : host.sparseAttentionBackward(q, k, v, layout, out, logSumExp, gradOut);
     }
     @Override public Tensor mapPixels(Tensor x, double eps) { return host.mapPixels(x, eps); }
     @Override public Tensor unmapPixels(Tensor y, double eps) { return host.unmapPixels(y, eps); }
