@@ -10,6 +10,7 @@ import dev.tessel.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
@@ -135,9 +136,10 @@ final class CpuConv {
                     long image = xOff + (long) b * cin * hw, out = yOff + (long) b * cout * hw + p0;
                     if (bias != null) {
                         // the GEMMs accumulate onto the bias
+                        float[] row = new float[p1 - p0];
                         for (int o = 0; o < cout; o++) {
-                            float bo = bias.segment().getAtIndex(F, bias.offset() + o);
-                            for (int p = p0; p < p1; p++) ys.setAtIndex(F, out + (long) o * hw + p - p0, bo);
+                            Arrays.fill(row, bias.segment().getAtIndex(F, bias.offset() + o));
+                            MemorySegment.copy(row, 0, ys, F, (out + (long) o * hw) * Float.BYTES, row.length);
                         }
                     }
                     if (k == 1) {
