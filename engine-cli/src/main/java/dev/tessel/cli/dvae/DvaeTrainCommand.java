@@ -18,6 +18,7 @@ import dev.tessel.models.dvae.DatasetBatches;
 import dev.tessel.models.dvae.DvaeConfig;
 import dev.tessel.models.dvae.DvaeTrainer;
 import dev.tessel.models.dvae.DvaeTrainingSettings;
+import dev.tessel.models.dvae.Likelihood;
 import dev.tessel.models.report.ProgressBar;
 
 import java.io.IOException;
@@ -47,7 +48,9 @@ public final class DvaeTrainCommand implements Verb {
                 settings; atomically, every --checkpoint-every steps and at the end), DIR/train-log.csv and
                 DIR/loss.png. --resume continues from DIR/checkpoint.safetensors with the settings saved there and
                 repeats the same steps the killed run would have taken. Presets: tiny (32x32, 8x8 tokens of 512,
-                n_hid 16, 3 groups of 1 block) and paper (256x256, 32x32 tokens of 8192, n_hid 256, 4 groups of 2).""";
+                n_hid 16, 3 groups of 1 block; a fixed-sigma Gaussian likelihood, since the paper's logit-Laplace does not
+                get past the background in a short run, docs/results.md) and paper (256x256, 32x32 tokens of 8192,
+                n_hid 256, 4 groups of 2; logit-Laplace).""";
     }
 
     @Override
@@ -60,6 +63,7 @@ public final class DvaeTrainCommand implements Verb {
                 OptionSpec.value("batch", "B", "32", "images per update"),
                 OptionSpec.value("lr", "X", "0.001", "peak learning rate (cosine to lr/80 over the run)"),
                 OptionSpec.value("kl-weight", "X", "6.6", "final KL weight"),
+                OptionSpec.value("likelihood", "NAME", null, "logit-laplace (the paper's) or gaussian (fixed sigma 0.1) (default: gaussian for tiny, logit-laplace for paper)"),
                 OptionSpec.value("seed", "N", "0", "seed of the initial weights and the gumbel noise"),
                 OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
                 OptionSpec.value("channels", "C", null, "image channels, 1 or 3 (default: 1 for fashion-mnist, else 3)"),
@@ -107,6 +111,7 @@ public final class DvaeTrainCommand implements Verb {
                     defaults.weightDecay(), defaults.gradClip(), defaults.emaDecay(), defaults.seed(), args.integer("checkpoint-every", 1, Integer.MAX_VALUE),
                     args.flag("straight-through"));
             int channels = args.given("channels") ? args.integer("channels", 1, 3) : DvaeData.defaultChannels(data);
+            if (args.given("likelihood")) preset = preset.withLikelihood(Likelihood.parse(args.string("likelihood"), "--likelihood"));
             trainer = new DvaeTrainer(preset.withChannels(channels), settings);
             meta.put("data", data);
             meta.put("data_seed", Long.toString(args.longValue("data-seed")));

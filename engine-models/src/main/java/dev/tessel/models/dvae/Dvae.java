@@ -42,7 +42,8 @@ public final class Dvae extends Module {
     public record Elbo(Variable loss, double reconstructionNll, double kl) {}
 
     /**
-     * The relaxed ELB loss of one batch: nll(x | decoder(gumbelSoftmax(logits, tau))) + klWeight ·
+     * The relaxed ELB loss of one batch: nll(x | decoder(gumbelSoftmax(logits, tau))) (the config's
+     * likelihood) + klWeight ·
      * KL(q(z|x) || uniform), both summed over the batch and divided by its number of values.
      * The Gumbel noise is the Philox stream (noiseSeed, noiseOffset), so a step is reproducible.
      *
@@ -60,7 +61,7 @@ public final class Dvae extends Module {
         Variable z = Functional.gumbelSoftmax(logits, noiseSeed, noiseOffset, temperature, 1, straightThrough);
         Variable stats = decoder.forward(z);                                           // (B, 2C, S, S)
         int c = config.channels();
-        Variable nll = Functional.logitLaplaceNllSum(x, Ops.slice(stats, 1, 0, c), Ops.slice(stats, 1, c, 2 * c));
+        Variable nll = config.likelihood().negativeLogLikelihoodSum(x, Ops.slice(stats, 1, 0, c), Ops.slice(stats, 1, c, 2 * c));
         Variable kl = klToUniform(logits);
         double values = (double) images.dim(0) * images.dim(1) * images.dim(2) * images.dim(3);
         Variable loss = Ops.mulScalar(Ops.add(nll, Ops.mulScalar(kl, klWeight)), 1 / values);

@@ -20,9 +20,17 @@ import java.util.Map;
  * @param nHid           width of the first encoder group (reference n_hid); group g has nHid·2^(g-1)
  * @param nInit          width of the decoder's input 1x1 conv (reference n_init)
  * @param vocabSize      number of discrete codes
+ * @param likelihood     how the decoder's output scores an image (the paper's logit-Laplace, or a fixed Gaussian)
  */
-public record DvaeConfig(int imageSize, int channels, int groupCount, int blocksPerGroup, int nHid, int nInit, int vocabSize) {
+public record DvaeConfig(int imageSize, int channels, int groupCount, int blocksPerGroup, int nHid, int nInit, int vocabSize,
+                         Likelihood likelihood) {
+    /** A config with the paper's logit-Laplace likelihood. */
+    public DvaeConfig(int imageSize, int channels, int groupCount, int blocksPerGroup, int nHid, int nInit, int vocabSize) {
+        this(imageSize, channels, groupCount, blocksPerGroup, nHid, nInit, vocabSize, Likelihood.LOGIT_LAPLACE);
+    }
+
     public DvaeConfig {
+        java.util.Objects.requireNonNull(likelihood, "likelihood");
         String what = "DvaeConfig(imageSize " + imageSize + ", channels " + channels + ", groupCount " + groupCount
                 + ", blocksPerGroup " + blocksPerGroup + ", nHid " + nHid + ", nInit " + nInit + ", vocabSize " + vocabSize + ")";
         if (channels != 1 && channels != 3) throw new IllegalArgumentException(what + ": channels must be 1 or 3");
@@ -43,12 +51,17 @@ public record DvaeConfig(int imageSize, int channels, int groupCount, int blocks
      * The small model trained on 2 shared CPU cores: 32x32 RGB -> 8x8 tokens of 512 (3 groups, so
      * each token covers a 4x4 patch), n_hid 16 (widths 16, 32, 64; bottlenecks 4, 8, 16), 1 block
      * per group, n_init 32: 93k parameters. n_hid 32 (266k parameters) cost about 2.5x more per
-     * step on the shared machine (docs/performance.md), too much for a 20-minute budget.
+     * step on the shared machine (docs/performance.md), too much for a 20-minute budget. Scored by
+     * the fixed {@link Likelihood#GAUSSIAN}: at this run length the logit-Laplace model does not get
+     * past the background (see {@link Likelihood}).
      */
-    public static DvaeConfig tiny() { return new DvaeConfig(32, 3, 3, 1, 16, 32, 512); }
+    public static DvaeConfig tiny() { return new DvaeConfig(32, 3, 3, 1, 16, 32, 512, Likelihood.GAUSSIAN); }
 
     /** The same architecture for images of another channel count. */
-    public DvaeConfig withChannels(int c) { return new DvaeConfig(imageSize, c, groupCount, blocksPerGroup, nHid, nInit, vocabSize); }
+    public DvaeConfig withChannels(int c) { return new DvaeConfig(imageSize, c, groupCount, blocksPerGroup, nHid, nInit, vocabSize, likelihood); }
+
+    /** The same architecture scored by another likelihood. */
+    public DvaeConfig withLikelihood(Likelihood l) { return new DvaeConfig(imageSize, channels, groupCount, blocksPerGroup, nHid, nInit, vocabSize, l); }
 
     /** Side of the token grid: imageSize / 2^(groupCount-1). */
     public int gridSize() { return imageSize >> (groupCount - 1); }
@@ -78,6 +91,7 @@ public record DvaeConfig(int imageSize, int channels, int groupCount, int blocks
         m.put("n_hid", nHid);
         m.put("n_init", nInit);
         m.put("vocab_size", vocabSize);
+        m.put("likelihood", likelihood.key());
         return Json.write(m);
     }
 
@@ -91,7 +105,9 @@ public record DvaeConfig(int imageSize, int channels, int groupCount, int blocks
         }
         if (!(parsed instanceof Map<?, ?> m)) throw new IllegalArgumentException(source + ": dVAE config must be a JSON object, got " + json);
         return new DvaeConfig(field(m, "image_size", source), field(m, "channels", source), field(m, "group_count", source),
-                field(m, "n_blk_per_group", source), field(m, "n_hid", source), field(m, "n_init", source), field(m, "vocab_size", source));
+                field(m, "n_blk_per_group", source), field(m, "n_hid", source), field(m, "n_init", source), field(m, "vocab_size", source),
+                // checkpoints written before the choice existed are logit-Laplace
+                m.get("likelihood") == null ? Likelihood.LOGIT_LAPLACE : Likelihood.parse(String.valueOf(m.get("likelihood")), source));
     }
 
     private static int field(Map<?, ?> m, String key, String source) {

@@ -17,7 +17,7 @@ import dev.tessel.tensor.Tensor;
  *
  * <ul>
  * <li>{@code elbBitsPerDim}: -ELB / (values · ln 2), with ELB = E_q[ln p(x|z)] - KL(q || uniform),
- *   z one categorical sample per cell (Gumbel-max) and p the logit-Laplace density of the pixel
+ *   z one categorical sample per cell (Gumbel-max) and p the config's likelihood (logit-Laplace or Gaussian) of the pixel
  *   in [0,1] (the map_pixels Jacobian ln(1-2eps) included). It is a continuous density, so it
  *   can be negative; add 8 for the bits/dim of 8-bit pixels dequantised uniformly.</li>
  * <li>{@code psnrDb}: 10·log10(1 / MSE), MSE over every value of every image, of the
@@ -52,7 +52,8 @@ public record DvaeEvaluation(double elbBitsPerDim, double psnrDb, double codeboo
                 Tensor sample = be.argmaxOneHot(be.gumbelSoftmax(logits.value(), u, 1.0, 1), 1);
                 Tensor stats = model.decoder().forward(Variable.constant(sample)).value();
                 int c = config.channels();
-                double nll = be.logitLaplaceNllSum(x, stats.slice(1, 0, c), stats.slice(1, c, 2 * c)).getDouble(0);
+                double nll = config.likelihood().negativeLogLikelihoodSum(x, Variable.constant(stats.slice(1, 0, c)),
+                        Variable.constant(stats.slice(1, c, 2 * c))).value().getDouble(0);
                 double values = x.numel();
                 negElbNats += nll + values * Math.log(1 - 2 * Functional.LOGIT_LAPLACE_EPS)
                         + Dvae.klToUniform(logits).value().getDouble(0);
