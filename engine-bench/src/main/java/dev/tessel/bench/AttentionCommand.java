@@ -166,7 +166,7 @@ public final class AttentionCommand {
     }
 
     /** softmax(mask(q·kᵀ/√D))·v with the Cpu backend's GEMM: the dense attention a framework would run. */
-    private static Tensor gemmAttention(Backend be, Tensor q, Tensor k, Tensor v, Tensor mask) {
+    static Tensor gemmAttention(Backend be, Tensor q, Tensor k, Tensor v, Tensor mask) {
         try (Tensor scores = be.matmul(q, k, false, true);
              Tensor scale = Tensor.full(DType.F32, 1.0 / Math.sqrt(q.dim(3)));
              Tensor scaled = be.binary(BinaryOp.MUL, scores, scale);
@@ -182,7 +182,7 @@ public final class AttentionCommand {
         return results[0];
     }
 
-    private static Tensor random(int b, int h, int n, int d, long seed) {
+    static Tensor random(int b, int h, int n, int d, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] data = new float[b * h * n * d];
         for (int i = 0; i < data.length; i++) data[i] = (float) (rng.nextDouble() * 2 - 1);
