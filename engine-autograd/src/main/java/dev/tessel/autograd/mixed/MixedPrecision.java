@@ -73,6 +73,11 @@ public record MixedPrecision(Mode mode, Scaling scaling) {
     /** A resblock weight as used in the forward: its fp32 master copy cast to fp16 when mixed. */
     public Variable weight(Parameter p) { return toResblock(p.variable()); }
 
+    /** {@code layer} inside a resblock: its own forward in fp32 mode (bit for bit), else {@link #linear(Variable, Parameter, Parameter)}. */
+    public Variable linear(Variable x, dev.tessel.autograd.nn.Linear layer) {
+        return mixed() ? linear(x, layer.weight(), layer.bias()) : layer.forward(x);
+    }
+
     /**
      * A linear layer inside a resblock: x (resblock dtype) [.., in] · weight [out, in]ᵀ + bias
      * (fp32, added in fp32), result in the resblock dtype. The product accumulates in float.

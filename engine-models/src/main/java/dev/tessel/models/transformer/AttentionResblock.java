@@ -8,6 +8,7 @@
 package dev.tessel.models.transformer;
 
 import dev.tessel.autograd.Ops;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.nn.LayerNorm;
 import dev.tessel.autograd.nn.Linear;
@@ -41,9 +42,19 @@ public final class AttentionResblock extends Module {
 
     /** x [B, T, d] at stream positions start.. -> [B, T, d]; cache may be null when start == 0 (training). */
     public Variable forward(Variable x, int start, KvCache.Layer cache) {
+        return Ops.add(x, branch(x, start, cache, MixedPrecision.fp32()));
+    }
+
+    /**
+     * The residual branch f(x) alone, [B, T, d]: LayerNorm in fp32 (its gain and bias are fp32
+     * parameters), then the projections and the attention in the policy's resblock dtype (fp16
+     * when mixed, weights cast from their fp32 masters at use, biases added in fp32). The caller
+     * adds it to the fp32 identity path (GradScaler.residual does, scaling its gradient).
+     */
+    public Variable branch(Variable x, int start, KvCache.Layer cache, MixedPrecision policy) {
         int[] s = x.shape();
         int batch = s[0], t = s[1], d = s[2];
-        Variable packed = Ops.reshape(qkv.forward(norm.forward(x)), batch, t, 3, heads, headDim);
+        Variable packed = Ops.reshape(policy.linear(norm.forward(x), qkv), batch, t, 3, heads, headDim);
         Variable split = Ops.permute(packed, 2, 0, 3, 1, 4);                     // (3, B, H, T, Dh)
         Variable q = Ops.squeeze(Ops.slice(split, 0, 0, 1), 0);
         Variable k = Ops.squeeze(Ops.slice(split, 0, 1, 2), 0);
@@ -57,6 +68,6 @@ public final class AttentionResblock extends Module {
         }
         Variable attended = AttentionKernel.attend(q, k, v, pattern, start);      // (B, H, T, Dh)
         Variable merged = Ops.reshape(Ops.permute(attended, 0, 2, 1, 3), batch, t, d);
-        return Ops.add(x, out.forward(merged));
+        return policy.linear(merged, out);
     }
 }

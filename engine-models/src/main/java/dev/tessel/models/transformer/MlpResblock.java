@@ -5,6 +5,7 @@
 package dev.tessel.models.transformer;
 
 import dev.tessel.autograd.Ops;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.nn.LayerNorm;
 import dev.tessel.autograd.nn.Linear;
@@ -30,6 +31,11 @@ public final class MlpResblock extends Module {
 
     /** x [B, T, d] -> [B, T, d]. */
     public Variable forward(Variable x) {
-        return Ops.add(x, out.forward(Ops.geluErf(fc.forward(norm.forward(x)))));
+        return Ops.add(x, branch(x, MixedPrecision.fp32()));
+    }
+
+    /** The residual branch out(gelu(fc(norm(x)))) alone, the products in the policy's resblock dtype (see AttentionResblock.branch). */
+    public Variable branch(Variable x, MixedPrecision policy) {
+        return policy.linear(Ops.geluErf(policy.linear(norm.forward(x), fc)), out);
     }
 }

@@ -9,6 +9,8 @@
 // resumed run continues the same trajectory (only the plateau watch's best loss starts afresh).
 package dev.tessel.models.transformer;
 
+import dev.tessel.autograd.mixed.GradScaler;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.Parameter;
 import dev.tessel.autograd.optim.AdamW;
 import dev.tessel.autograd.optim.GradClipping;
@@ -19,7 +21,9 @@ import dev.tessel.tensor.Json;
 import dev.tessel.tensor.Safetensors;
 import dev.tessel.tensor.SafetensorsFile;
 import dev.tessel.tensor.Tensor;
+import dev.tessel.models.report.LinePlot;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +63,11 @@ public final class PriorTrainer {
 
     private final TextToImageTransformer model;
     private final Settings settings;
+    private final MixedPrecision precision;
+    /** Per-resblock (or global) gradient scales in mixed precision; null in fp32. */
+    private final GradScaler scaler;
+    /** Each update's scales (one per resblock, scaler's block order), for the figure-12 plot. */
+    private final List<double[]> scaleHistory = new ArrayList<>();
     private final List<Parameter> parameters;
     private final AdamW adam;
     private final ParameterEma ema;
@@ -71,11 +80,28 @@ public final class PriorTrainer {
     private Consumer<List<Parameter>> gradientReduction = unchanged -> {};
 
     public PriorTrainer(TextToImageTransformer model, Settings settings) {
+        this(model, settings, MixedPrecision.fp32());
+    }
+
+    /**
+     * A trainer in {@code precision}: fp32, or mixed (DALL·E 2.4: resblock products and activations in
+     * fp16 from fp32 masters, one gradient scale per resblock — or one global scale — and Adam
+     * moments in the 16-bit formats). Activation checkpointing is off in mixed mode (ResblockStack).
+     */
+    public PriorTrainer(TextToImageTransformer model, Settings settings, MixedPrecision precision) {
         this.model = model;
         this.settings = settings;
         this.parameters = model.parameters();
+        this.precision = Objects.requireNonNull(precision, "precision");
         this.adam = new AdamW(parameters, 0, settings.beta1(), settings.beta2(), settings.eps(), settings.weightDecay())
                 .withVarianceClip(settings.varianceClip());
+        if (precision.mixed()) {
+            adam.withSixteenBitMoments();
+            scaler = new GradScaler(precision, parameters, 1);
+            model.stack().resblocks().forEach((name, block) -> scaler.register(name, block.parameters()));
+        } else {
+            scaler = null;
+        }
         this.ema = new ParameterEma(parameters, settings.emaDecay());
         this.warmup = Schedule.linearWarmup(settings.peakLr(), Math.max(1, settings.warmupSteps()));
         this.plateau = new HalveOnPlateau(Math.max(1, settings.plateauPatience()), MAX_HALVINGS);
@@ -118,8 +144,9 @@ public final class PriorTrainer {
     /** One update on text rows I64 [B, L] (see TextToImageTransformer.textBatch) and image ids I64 [B, N]. */
     public StepResult step(Tensor text, Tensor image) {
         adam.zeroGrad();
-        PriorLoss.Value loss = model.loss(text, image, settings.checkpointing());
-        loss.total().backward();
+        PriorLoss.Value loss = model.loss(text, image, settings.checkpointing() && scaler == null, scaler);
+        (scaler == null ? loss.total() : scaler.scaleLoss(loss.total())).backward();
+        if (scaler != null) scaleHistory.add(scaler.unscale().scales());
         gradientReduction.accept(parameters);
         double norm = GradClipping.clipGlobalNorm(parameters, settings.clipNorm());
         double lr = learningRate();
@@ -132,6 +159,27 @@ public final class PriorTrainer {
         }
         adam.zeroGrad();
         return new StepResult(step, loss.total().value().getDouble(0), loss.text(), loss.image(), norm, lr, skip);
+    }
+
+    public MixedPrecision precision() { return precision; }
+
+    /** The gradient scales (mixed precision), or null in fp32. */
+    public GradScaler gradScaler() { return scaler; }
+
+    /**
+     * Writes each resblock's gradient scale over this run's updates as a PNG (the paper's figure 12),
+     * log scale; nothing in fp32 (there are no scales).
+     */
+    public void writeScalePlot(Path png) {
+        if (scaler == null || scaleHistory.isEmpty()) return;
+        List<String> names = scaler.blockNames();
+        LinePlot plot = new LinePlot().title("gradient scale per resblock").xLabel("update").yLabel("scale").logY(true);
+        for (int b = 0; b < names.size(); b++) {
+            double[] y = new double[scaleHistory.size()];
+            for (int t = 0; t < y.length; t++) y[t] = scaleHistory.get(t)[b];
+            plot.series(names.get(b), y);
+        }
+        plot.write(png);
     }
 
     /** Reports a held-out loss; halves the learning rate after plateauPatience reports without improvement (at most 5 times). */
@@ -151,7 +199,9 @@ public final class PriorTrainer {
             tensors.put("ema." + e.getKey(), ema.shadow(i++));
         }
         for (var e : adam.stateDict(named).entrySet()) tensors.put("adam." + e.getKey(), e.getValue());
+        if (scaler != null) tensors.putAll(scaler.stateDict());
         Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("precision", precision.mixed() ? "mixed" : "fp32");
         meta.put("format", "tessel-prior-1");
         meta.put("config", Json.write(configJson(model.config())));
         meta.put("step", Long.toString(step));
@@ -177,11 +227,18 @@ public final class PriorTrainer {
             throw new IllegalArgumentException(path + " holds a model of another shape: " + saved + "; this model is " + model.config());
         }
         try (SafetensorsFile file = Safetensors.read(path)) {
-            Map<String, Tensor> weights = new LinkedHashMap<>(), optimizer = new LinkedHashMap<>();
+            Map<String, Tensor> weights = new LinkedHashMap<>(), optimizer = new LinkedHashMap<>(), scales = new LinkedHashMap<>();
             for (String name : file.names()) {
                 if (name.startsWith("model.")) weights.put(name.substring(6), file.tensor(name));
                 if (name.startsWith("adam.")) optimizer.put(name.substring(5), file.tensor(name));
+                if (name.startsWith("grad_scale.")) scales.put(name, file.tensor(name));
             }
+            String savedPrecision = file.metadata().getOrDefault("precision", "fp32");
+            if (!savedPrecision.equals(precision.mixed() ? "mixed" : "fp32")) {
+                throw new IllegalArgumentException(path + " was trained in " + savedPrecision + " precision; this trainer runs "
+                        + (precision.mixed() ? "mixed" : "fp32") + " (resume with the same --precision)");
+            }
+            if (scaler != null) scaler.loadStateDict(scales);
             model.loadStateDict(weights, true);
             int i = 0;
             for (String name : model.namedParameters().keySet()) ema.shadow(i++).copyFrom(file.tensor("ema." + name));

@@ -11,6 +11,7 @@ package dev.tessel.models.transformer;
 import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Ops;
 import dev.tessel.autograd.Variable;
+import dev.tessel.autograd.mixed.GradScaler;
 import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.tensor.Tensor;
@@ -99,11 +100,16 @@ public final class TextToImageTransformer extends Module {
 
     /** Teacher-forced logits of text rows [B, L] and image tokens [B, N]; checkpoint recomputes resblocks in backward. */
     public Logits forward(Tensor text, Tensor image, boolean checkpoint) {
+        return forward(text, image, checkpoint, null);
+    }
+
+    /** As above; a non-null {@code scaler} runs the resblocks in its precision with per-resblock gradient scales (ResblockStack). */
+    public Logits forward(Tensor text, Tensor image, boolean checkpoint, GradScaler scaler) {
         if (image.rank() != 2 || image.dim(1) != config.imageTokens() || text.rank() != 2 || text.dim(0) != image.dim(0)) {
             throw new IllegalArgumentException("TextToImageTransformer: expected text [B, " + config.textLength() + "] and image [B, "
                     + config.imageTokens() + "] ids, got " + text.shape() + " and " + image.shape());
         }
-        Variable hidden = stack.forward(embeddings.forward(text, image), 0, null, checkpoint);
+        Variable hidden = stack.forward(embeddings.forward(text, image), 0, null, checkpoint, scaler);
         int l = config.textLength(), n = config.imageTokens();
         Variable textLogits = textHead.forward(Ops.slice(hidden, 1, 0, l - 1));
         Variable imageLogits = imageHead.forward(Ops.slice(hidden, 1, l - 1, l - 1 + n));
@@ -112,7 +118,12 @@ public final class TextToImageTransformer extends Module {
 
     /** The training loss of one batch (PriorLoss: 1/8 text + 7/8 image). */
     public PriorLoss.Value loss(Tensor text, Tensor image, boolean checkpoint) {
-        Logits logits = forward(text, image, checkpoint);
+        return loss(text, image, checkpoint, null);
+    }
+
+    /** The training loss with the resblocks run through {@code scaler} (null: fp32, plain residuals). */
+    public PriorLoss.Value loss(Tensor text, Tensor image, boolean checkpoint, GradScaler scaler) {
+        Logits logits = forward(text, image, checkpoint, scaler);
         Tensor textTargets = text.slice(1, 1, config.textLength());
         return PriorLoss.of(logits.text(), textTargets, logits.image(), image);
     }
