@@ -6,6 +6,7 @@
 // the replicas stay identical; only rank 0 writes to the output.
 package dev.tessel.cli.prior;
 
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.cli.Arguments;
 import dev.tessel.cli.OptionSpec;
 import dev.tessel.cli.UsageException;
@@ -20,6 +21,8 @@ import dev.tessel.models.transformer.TextToImageTransformer;
 import dev.tessel.models.transformer.TransformerConfig;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -56,7 +59,9 @@ final class PriorTrainCommand implements Verb {
                 OptionSpec.value("batch", "B", "8", "global batch (a multiple of the world size)"),
                 OptionSpec.value("lr", "LR", "0.003", "peak learning rate (after a linear warmup of --warmup steps)"),
                 OptionSpec.value("warmup", "W", "5", "warmup steps"),
-                OptionSpec.value("seed", "N", "1", "model, data and PowerSGD seed"));
+                OptionSpec.value("seed", "N", "1", "model, data and PowerSGD seed"),
+                OptionSpec.value("precision", "fp32|mixed", "fp32", "mixed: fp16 resblocks with one gradient scale per resblock and 16-bit Adam moments (DALL-E 2.4)"),
+                OptionSpec.value("out", "DIR", null, "rank 0 writes DIR/prior.safetensors at the end, and DIR/grad-scales.png in mixed precision"));
     }
 
     @Override
@@ -82,14 +87,23 @@ final class PriorTrainCommand implements Verb {
             throw new UsageException(name(), e.getMessage());
         }
         PriorTrainer.Settings settings = PriorTrainer.Settings.dalle().withPeakLr(lr).withWarmup(warmup);
+        MixedPrecision precision;
+        try {
+            precision = MixedPrecision.parse(args.string("precision"), MixedPrecision.Scaling.PER_RESBLOCK);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(name(), e.getMessage());
+        }
+        Path outDir = args.given("out") ? Path.of(args.string("out")) : null;
         LocalCommunicator.RankBody body = world -> {
             try (Topology topology = Topology.of(world, devices)) {
                 if (batch % world.size() != 0) throw new IllegalArgumentException("prior train: --batch " + batch + " does not split over " + world.size() + " ranks");
-                var run = new DistributedPriorTraining(topology, new PriorTrainer(new TextToImageTransformer(config, seed), settings), powerSgd, seed);
+                var run = new DistributedPriorTraining(topology, new PriorTrainer(new TextToImageTransformer(config, seed), settings, precision, world.size()),
+                        powerSgd, seed);
                 if (world.rank() == 0) {
                     out.printf(Locale.ROOT, "prior train (%s): %d machines x %d devices, %s, %d parameters, batch %d = %d per rank, %s%n", dist,
                             topology.machines(), topology.devicesPerMachine(), args.string("preset"),
-                            TextToImageTransformer.parameterCount(config), batch, batch / world.size(), powerSgd > 0 ? "PowerSGD rank " + powerSgd + " across machines" : "fp32 all-reduce");
+                            TextToImageTransformer.parameterCount(config), batch, batch / world.size(), (powerSgd > 0 ? "PowerSGD rank " + powerSgd + " across machines" : "fp32 all-reduce")
+                                    + (precision.mixed() ? ", mixed precision (per-resblock gradient scales)" : ", fp32"));
                 }
                 for (int s = 0; s < steps; s++) {
                     ShapesPriorBatches.Batch b = data.batch(s);
@@ -99,6 +113,12 @@ final class PriorTrainCommand implements Verb {
                                 r.imageLoss(), r.gradNorm(), r.lr(), r.skipped() ? " SKIPPED (non-finite gradient)" : "");
                         out.flush();
                     }
+                }
+                if (outDir != null && world.rank() == 0) {
+                    Files.createDirectories(outDir);
+                    run.trainer().save(outDir.resolve("prior.safetensors"));
+                    run.trainer().writeScalePlot(outDir.resolve("grad-scales.png"));
+                    out.println("wrote " + outDir.resolve("prior.safetensors") + (precision.mixed() ? " and " + outDir.resolve("grad-scales.png") : ""));
                 }
             }
         };

@@ -89,6 +89,11 @@ public final class PriorTrainer {
      * moments in the 16-bit formats). Activation checkpointing is off in mixed mode (ResblockStack).
      */
     public PriorTrainer(TextToImageTransformer model, Settings settings, MixedPrecision precision) {
+        this(model, settings, precision, 1);
+    }
+
+    /** As above for one of {@code dataParallelRanks} data-parallel ranks (M: the scales start at M·2^13, DALL·E 2.4). */
+    public PriorTrainer(TextToImageTransformer model, Settings settings, MixedPrecision precision, int dataParallelRanks) {
         this.model = model;
         this.settings = settings;
         this.parameters = model.parameters();
@@ -97,7 +102,7 @@ public final class PriorTrainer {
                 .withVarianceClip(settings.varianceClip());
         if (precision.mixed()) {
             adam.withSixteenBitMoments();
-            scaler = new GradScaler(precision, parameters, 1);
+            scaler = new GradScaler(precision, parameters, dataParallelRanks);
             model.stack().resblocks().forEach((name, block) -> scaler.register(name, block.parameters()));
         } else {
             scaler = null;
