@@ -55,6 +55,13 @@ public final class CandidateGenerator {
         }
     }
 
+    /** {@code n} completions [n][grid²] that start with {@code givenTokens} (e.g. an image's top rows, raster order). */
+    public int[][] completeTokens(String caption, int[] givenTokens, int n, long seed) {
+        try (var noGrad = Autograd.noGrad()) {
+            return ImageSampler.complete(prior, captionIds(caption), givenTokens, sampling.withCandidates(n).withSeed(seed));
+        }
+    }
+
     /** {@code n} candidate images [n, C, S, S] in [0, 1]. */
     public Tensor sample(String caption, int n, long seed) { return decode(sampleTokens(caption, n, seed)); }
 

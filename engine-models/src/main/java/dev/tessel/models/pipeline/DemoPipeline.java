@@ -6,6 +6,8 @@
 // match on held-out compositions (3 decimals), so scripts can read the result from the tail.
 package dev.tessel.models.pipeline;
 
+import dev.tessel.models.data.ShapesDataset;
+import dev.tessel.models.data.Split;
 import dev.tessel.models.report.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,9 +44,15 @@ public final class DemoPipeline {
                 config.evalPromptsPerSet(), config.evalPromptsPerSet(), config.candidates(), config.evalSeconds());
         out.flush();
         ShapesEvaluation.Summary eval = ShapesEvaluation.run(config, models.generator(), models.clip(), total -> bars.apply("generate", total));
+        List<ImageCompletion.Outcome> completions = ImageCompletion.run(models.generator(), new ShapesDataset(Split.TEST, config.dataSeed(),
+                config.imageSize()), ImageCompletion.DEMO_CAPTIONS, ImageCompletion.DEMO_CANDIDATES, config.seed());
         double seconds = (System.nanoTime() - start) / 1e9;
-        Path index = DemoReport.write(outDir, config, models.training(), eval, commands, seconds);
+        Path index = DemoReport.write(outDir, config, models.training(), eval, completions, commands, seconds);
         printTable(out, eval);
+        for (ImageCompletion.Outcome c : completions) {
+            out.printf(Locale.ROOT, "  image-to-image, top half given (%s): \"%s\": kept %d, matched %d, both %d of %d%n",
+                    c.heldOut() ? "held-out" : "seen", c.caption(), c.kept(), c.matched(), c.keptAndMatched(), c.candidates());
+        }
         out.printf(Locale.ROOT, "report: %s (%.1f s in all)%n", index, seconds);
         Result result = new Result(eval, index, seconds);
         out.printf(Locale.ROOT, "caption_match_top1: %.3f%n", result.captionMatchTop1());

@@ -28,7 +28,8 @@ final class DemoReport {
     /** A trained (or reused) stage with its loss history and its step budget. */
     public record Training(StageReport report, float[] losses, long budgetSteps) {}
 
-    static Path write(Path dir, DemoConfig config, List<Training> training, ShapesEvaluation.Summary eval, List<String> commands, double totalSeconds) {
+    static Path write(Path dir, DemoConfig config, List<Training> training, ShapesEvaluation.Summary eval, List<ImageCompletion.Outcome> completions,
+                      List<String> commands, double totalSeconds) {
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tessel demo</title>\n<style>")
                 .append("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse}")
@@ -46,6 +47,7 @@ final class DemoReport {
         html.append("<p>N = 1 is a random sample; at N the reranker picks the best of the first N candidates.</p>\n");
         gallery(dir, html, eval, config);
         failures(dir, html, eval);
+        completionSection(dir, html, completions, config);
         trainingSection(dir, html, training);
         html.append("<h2>Reproduce</h2>\n<pre>");
         for (String c : commands) html.append(escape(c)).append('\n');
@@ -53,6 +55,23 @@ final class DemoReport {
         Path index = dir.resolve("index.html");
         AtomicFile.write(index, html.toString().getBytes(StandardCharsets.UTF_8));
         return index;
+    }
+
+    /** Zero-shot image-to-image (paper 3.3): per prompt the counts and a grid of every completion. */
+    private static void completionSection(Path dir, StringBuilder html, List<ImageCompletion.Outcome> completions, DemoConfig config) {
+        html.append("<h2>Zero-shot image-to-image: the top half given, the bottom half drawn from the caption</h2>\n")
+                .append("<p>The dVAE tokens of the top half of a real image of the caption are given; the transformer samples the rest. ")
+                .append("<i>kept</i>: the reader finds the upper object (colour and shape) in the top half; <i>matched</i>: the whole caption holds.</p>\n")
+                .append("<table><tr><th>caption</th><th>composition</th><th>kept</th><th>matched</th><th>both</th><th>completions</th></tr>\n");
+        for (int i = 0; i < completions.size(); i++) {
+            ImageCompletion.Outcome c = completions.get(i);
+            String file = "completion-" + i + ".png";
+            ImageGrid.of(c.images(), c.candidates()).scale(scaleFor(config)).write(dir.resolve(file));
+            html.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d/%d</td><td>%d/%d</td><td>%d/%d</td><td><img src=\"%s\"></td></tr>%n",
+                    escape(c.caption()), c.heldOut() ? "held-out" : "seen", c.kept(), c.candidates(), c.matched(), c.candidates(),
+                    c.keptAndMatched(), c.candidates(), file));
+        }
+        html.append("</table>\n");
     }
 
     private static void evaluationTable(StringBuilder html, ShapesEvaluation.Summary eval, DemoConfig config) {
