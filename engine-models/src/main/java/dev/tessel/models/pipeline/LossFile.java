@@ -14,17 +14,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Read and write of a loss history file. */
-final class LossFile {
+public final class LossFile {
     private LossFile() {}
 
-    static void write(Path path, float[] losses) {
+    public static void write(Path path, float[] losses) {
         StringBuilder sb = new StringBuilder();
         for (float f : losses) sb.append(f).append('\n');
         AtomicFile.write(path, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The history at {@code path}, or an empty one when there is no file yet. */
-    static float[] read(Path path) {
+    public static float[] read(Path path) {
         if (!Files.isRegularFile(path)) return new float[0];
         try {
             List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);

@@ -2,12 +2,11 @@
 // dVAE tokens) pairs of the training split, within its budget, or reused from the cache.
 //
 // Invariants: it reads only TRAIN examples (a pool of the first priorPool of them, tokenised once
-// by the dVAE and cached with the stage); batch t depends only on (seed, t), so a resume sees the
-// batches an unbroken run would; sampling uses the EMA weights, as the paper does.
+// by the dVAE and cached with the stage, TokenizedPriorData); batch t depends only on (seed, t), so a
+// resume sees the batches an unbroken run would; sampling uses the EMA weights, as the paper does.
 package dev.tessel.models.pipeline;
 
 import dev.tessel.models.bpe.BpeTokenizer;
-import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
 import dev.tessel.models.dvae.DvaeTokenizer;
@@ -16,21 +15,13 @@ import dev.tessel.models.report.ProgressBar;
 import dev.tessel.models.transformer.PriorTrainer;
 import dev.tessel.models.transformer.TextToImageTransformer;
 import dev.tessel.models.transformer.TransformerConfig;
-import dev.tessel.tensor.Safetensors;
-import dev.tessel.tensor.SafetensorsFile;
-import dev.tessel.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.LongFunction;
 
 /** Train-or-reuse of the demo's transformer. */
 final class PriorStage {
-    /** BPE dropout while training, as the paper (10%). */
-    static final double BPE_DROPOUT = 0.1;
     /** Convolutional kernel of the last layer: the model's default, clamped at the grid's border. */
     static final int CONV_KERNEL = 11;
 
@@ -65,15 +56,13 @@ final class PriorStage {
         }
         ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
         long poolStart = System.nanoTime();
-        int[][] pool = pool(config, dvae, poolFile, log);
+        TokenizedPriorData data = TokenizedPriorData.prepare(train, dvae, bpe, config.priorPool(), config.priorBatch(),
+                model.config().captionRoom(), config.seed(), poolFile, config.priorKey(), log);
         // tokenising the pool is part of this stage's time: the training cap shrinks by it (to at least half)
         double poolSeconds = (System.nanoTime() - poolStart) / 1e9;
         TrainingLoop.Budget budget = new TrainingLoop.Budget(config.priorBudget().steps(),
                 Math.max(config.priorBudget().seconds() / 2, config.priorBudget().seconds() - poolSeconds));
-        List<String> captions = new ArrayList<>(pool.length);
-        for (int i = 0; i < pool.length; i++) captions.add(train.scene(i).caption().text());
         if (Files.isRegularFile(checkpoint)) first.restore(checkpoint);
-        int room = model.config().captionRoom();
         TrainingLoop.Run run = new TrainingLoop.Run() {
             private PriorTrainer trainer = first;
             private long scheduleLength = scheduled;
@@ -86,15 +75,8 @@ final class PriorStage {
             @Override public float[] previousLosses() { return trainer.steps() == 0 ? new float[0] : LossFile.read(losses); }
 
             @Override public double trainStep() {
-                SplittableRandom rng = new SplittableRandom(config.seed() * 0x9E3779B97F4A7C15L + trainer.steps());
-                List<int[]> text = new ArrayList<>(config.priorBatch());
-                int[][] images = new int[config.priorBatch()][];
-                for (int b = 0; b < images.length; b++) {
-                    int i = rng.nextInt(pool.length);
-                    text.add(bpe.encodeCaption(captions.get(i), room, BPE_DROPOUT, rng).ids());
-                    images[b] = pool[i];
-                }
-                last = trainer.step(text, images);
+                TokenizedPriorData.Batch batch = data.batch(trainer.steps());
+                last = trainer.step(batch.captions(), batch.imageTokens());
                 return last.loss();
             }
 
@@ -133,35 +115,5 @@ final class PriorStage {
         } catch (java.io.IOException | NumberFormatException e) {
             throw new IllegalArgumentException("cannot read the schedule length in " + scheduleFile + ": " + e.getMessage(), e);
         }
-    }
-
-    /** dVAE tokens of the first priorPool training images, [pool][grid²], encoded once and cached. */
-    static int[][] pool(DemoConfig config, DvaeTokenizer dvae, Path file, java.io.PrintStream log) {
-        int n = config.priorPool(), tokens = dvae.tokensPerImage();
-        if (Files.isRegularFile(file)) {
-            try (SafetensorsFile f = Safetensors.read(file)) {
-                return rows(f.tensor("tokens"), n, tokens);
-            }
-        }
-        long start = System.nanoTime();
-        ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
-        Tensor all = Tensor.zeros(dev.tessel.tensor.DType.I32, n, tokens);
-        for (int from = 0; from < n; from += 64) {
-            int count = Math.min(64, n - from);
-            try (ImageBatch batch = ImageBatch.range(train, from, count)) {
-                Tensor ids = dvae.encode(batch.images());
-                for (int b = 0; b < count; b++) for (int j = 0; j < tokens; j++) all.set(ids.getLong((long) b * tokens + j), from + b, j);
-            }
-        }
-        Safetensors.write(file, Map.of("tokens", all), Map.of("what", "dVAE tokens of training images 0.." + (n - 1)));
-        log.printf(java.util.Locale.ROOT, "  tokenised %d training images with the dVAE in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
-        return rows(all, n, tokens);
-    }
-
-    private static int[][] rows(Tensor t, int n, int tokens) {
-        if (t.dim(0) != n || t.dim(1) != tokens) throw new IllegalArgumentException("cached token pool is " + t.shape() + ", expected [" + n + ", " + tokens + "]");
-        int[][] out = new int[n][tokens];
-        for (int i = 0; i < n; i++) for (int j = 0; j < tokens; j++) out[i][j] = (int) t.getLong((long) i * tokens + j);
-        return out;
     }
 }

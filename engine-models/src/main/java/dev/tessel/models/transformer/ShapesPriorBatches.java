@@ -16,10 +16,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** Deterministic global batches of stand-in tokens from the shapes training split. */
-public final class ShapesPriorBatches {
-    /** A global batch: one caption (BPE-range ids) and one image token grid per example. */
-    public record Batch(List<int[]> captions, int[][] imageTokens) {}
-
+public final class ShapesPriorBatches implements PriorBatches {
     private final TransformerConfig config;
     private final ShapesDataset data;
     private final int batchSize, levels;
@@ -37,6 +34,7 @@ public final class ShapesPriorBatches {
     }
 
     /** Examples [step·B, (step+1)·B) of the training split. */
+    @Override
     public Batch batch(long step) {
         List<int[]> captions = new ArrayList<>();
         int[][] images = new int[batchSize][];
