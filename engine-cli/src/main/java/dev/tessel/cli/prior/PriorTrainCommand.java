@@ -48,7 +48,7 @@ import java.util.Locale;
 
 /** The {@code prior train} sub-command. */
 final class PriorTrainCommand implements Verb {
-    static final String CHECKPOINT = "prior.safetensors", BPE = "bpe.json", TOKENS = "tokens.safetensors", LOSSES = "losses.txt";
+    static final String CHECKPOINT = "prior.safetensors", BPE = "bpe.json", TOKENS = "tokens.safetensors", TEST_TOKENS = "tokens-test.safetensors", LOSSES = "losses.txt";
 
     @Override public String name() { return "prior train"; }
 
@@ -97,6 +97,7 @@ final class PriorTrainCommand implements Verb {
                 OptionSpec.value("precision", "fp32|mixed", "fp32", "mixed: fp16 resblocks with one gradient scale per resblock and 16-bit Adam moments (DALL-E 2.4)"),
                 OptionSpec.value("out", "DIR", null, "rank 0 writes DIR/prior.safetensors, DIR/loss.png, and DIR/grad-scales.png in mixed precision"),
                 OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints (with --out)"),
+                OptionSpec.value("eval-batches", "N", "8", "at the end, the loss over N batches of the test split (never trained on); 0 skips it"),
                 OptionSpec.value("log-every", "N", "1", "steps between printed loss lines (the last step is always printed)"),
                 OptionSpec.flag("resume", "continue from --out/prior.safetensors (same preset, data and --precision)"));
     }
@@ -116,6 +117,7 @@ final class PriorTrainCommand implements Verb {
         int ranks = args.integer("ranks", 1, 4096), devices = args.integer("devices-per-machine", 1, 4096), powerSgd = args.integer("powersgd-rank", 0, 1 << 16);
         int steps = args.integer("steps", 1, Integer.MAX_VALUE), batch = args.integer("batch", 1, 1 << 20), warmup = args.integer("warmup", 0, Integer.MAX_VALUE);
         int checkpointEvery = args.integer("checkpoint-every", 1, Integer.MAX_VALUE), logEvery = args.integer("log-every", 1, Integer.MAX_VALUE);
+        int evalBatches = args.integer("eval-batches", 0, 1 << 16);
         long seed = args.longValue("seed");
         double lr = args.number("lr");
         boolean resume = args.flag("resume");
@@ -127,26 +129,29 @@ final class PriorTrainCommand implements Verb {
         }
         if (resume && !Files.isRegularFile(checkpoint)) throw new UsageException(name(), "--resume: there is no checkpoint " + checkpoint + " to continue");
         TransformerConfig config;
-        PriorBatches data;
+        PriorBatches data, heldOut;
         MixedPrecision precision;
         try {
             TransformerConfig preset = TransformerConfig.preset(args.string("preset"));
             precision = MixedPrecision.parse(args.string("precision"), MixedPrecision.Scaling.PER_RESBLOCK);
             if (args.given("dvae")) {
                 DvaeTokenizer dvae = DvaeTokenizer.load(Path.of(args.string("dvae")));
-                ImageCaptionDataset train = Datasets.open(args.string("data"), Split.TRAIN, Datasets.Options.defaults()
-                        .withImageSize(dvae.imageSize()).withChannels(dvae.channels()).withSeed(args.longValue("data-seed"))
-                        .withDataDir(args.given("data-dir") ? Path.of(args.string("data-dir")) : null));
+                Datasets.Options options = Datasets.Options.defaults().withImageSize(dvae.imageSize()).withChannels(dvae.channels())
+                        .withSeed(args.longValue("data-seed")).withDataDir(args.given("data-dir") ? Path.of(args.string("data-dir")) : null);
+                ImageCaptionDataset train = Datasets.open(args.string("data"), Split.TRAIN, options);
                 int pool = args.integer("pool", 1, Integer.MAX_VALUE);
                 BpeTokenizer bpe = bpe(args, train, pool, outDir, out);
                 config = new TransformerConfig(preset.layers(), preset.dModel(), preset.heads(), preset.textLength(), bpe.vocabSize(),
                         dvae.gridSize(), dvae.vocabSize(), preset.convKernel());
                 String key = "data=" + train.name() + ",seed=" + args.longValue("data-seed") + ",dvae=" + sha256(Path.of(args.string("dvae")));
                 data = TokenizedPriorData.prepare(train, dvae, bpe, pool, batch, config.captionRoom(), seed, outDir.resolve(TOKENS), key, out);
+                heldOut = evalBatches == 0 ? null : TokenizedPriorData.prepare(Datasets.open(args.string("data"), Split.TEST, options), dvae, bpe,
+                        evalBatches * batch, batch, config.captionRoom(), seed, outDir.resolve(TEST_TOKENS), key + ",split=test", out).withoutDropout();
             } else {
                 if (!args.string("data").equals("shapes")) throw new IllegalArgumentException("--data " + args.string("data") + " needs --dvae (stand-in tokens exist for shapes only)");
                 config = preset;
                 data = new ShapesPriorBatches(config, batch, seed);
+                heldOut = new ShapesPriorBatches(config, batch, seed, Split.TEST);
             }
         } catch (IllegalArgumentException e) {
             throw new UsageException(name(), e.getMessage());
@@ -183,6 +188,13 @@ final class PriorTrainCommand implements Verb {
                         }
                         if (outDir != null && ((s + 1) % checkpointEvery == 0 || s + 1 == steps)) save(trainer, outDir, losses);
                     }
+                }
+                if (lead && evalBatches > 0) {
+                    List<PriorBatches.Batch> batches = new ArrayList<>();
+                    for (int i = 0; i < evalBatches; i++) batches.add(heldOut.batch(i));
+                    PriorTrainer.Evaluation e = trainer.evaluate(batches);
+                    out.printf(Locale.ROOT, "held_out_loss: %.5f (text %.5f, image %.5f; %d batches of %d from the test split, fp32 forward)%n",
+                            e.loss(), e.textLoss(), e.imageLoss(), e.batches(), batch);
                 }
                 if (outDir != null && lead) {
                     if (precision.mixed()) trainer.writeScalePlot(outDir.resolve("grad-scales.png"));

@@ -75,6 +75,7 @@ class PriorTrainCommandTest {
         assertEquals(2, tail.length, resumed[1]);
         assertArrayEquals(new double[] {all[3], all[4]}, tail, 0, "steps 4 and 5 after a resume equal the unbroken run's");
         assertEquals(5, Files.readAllLines(broken.resolve("losses.txt")).size());
+        assertTrue(whole[1].matches("(?s).*held_out_loss: [0-9.]+ \\(text [0-9.]+, image [0-9.]+; 8 batches of 4 from the test split.*"), whole[1]);
         assertTrue(Files.size(broken.resolve("loss.png")) > 0 && Files.isRegularFile(broken.resolve("bpe.json")));
 
         common[7] = "small";

@@ -39,8 +39,9 @@ public final class TokenizedPriorData implements PriorBatches {
     private final BpeTokenizer bpe;
     private final int batchSize, captionRoom;
     private final long seed;
+    private final double bpeDropout;
 
-    private TokenizedPriorData(int[][] imageTokens, List<String> captions, BpeTokenizer bpe, int batchSize, int captionRoom, long seed) {
+    private TokenizedPriorData(int[][] imageTokens, List<String> captions, BpeTokenizer bpe, int batchSize, int captionRoom, long seed, double bpeDropout) {
         if (batchSize < 1) throw new IllegalArgumentException("TokenizedPriorData: the batch size must be >= 1, got " + batchSize);
         this.imageTokens = imageTokens;
         this.captions = captions;
@@ -48,6 +49,7 @@ public final class TokenizedPriorData implements PriorBatches {
         this.batchSize = batchSize;
         this.captionRoom = captionRoom;
         this.seed = seed;
+        this.bpeDropout = bpeDropout;
     }
 
     /**
@@ -67,7 +69,12 @@ public final class TokenizedPriorData implements PriorBatches {
         int n = train.isBounded() ? (int) Math.min(pool, train.size()) : pool;
         Cached cached = readCache(cacheFile, key, n, dvae.tokensPerImage(), log);
         if (cached == null) cached = encode(train, dvae, n, cacheFile, key, log);
-        return new TokenizedPriorData(cached.tokens, cached.captions, bpe, batchSize, captionRoom, seed);
+        return new TokenizedPriorData(cached.tokens, cached.captions, bpe, batchSize, captionRoom, seed, BPE_DROPOUT);
+    }
+
+    /** The same pool for measuring a loss: no BPE dropout, so a caption always encodes alike. */
+    public TokenizedPriorData withoutDropout() {
+        return new TokenizedPriorData(imageTokens, captions, bpe, batchSize, captionRoom, seed, 0);
     }
 
     public int poolSize() { return imageTokens.length; }
@@ -78,7 +85,7 @@ public final class TokenizedPriorData implements PriorBatches {
     /** The cached token grid of pool image {@code i} (a copy). */
     public int[] imageTokens(int i) { return imageTokens[i].clone(); }
 
-    /** {@code batchSize} pool examples drawn with replacement by (seed, step); captions with BPE dropout. */
+    /** {@code batchSize} pool examples drawn with replacement by (seed, step); captions with BPE dropout (unless withoutDropout). */
     @Override
     public Batch batch(long step) {
         SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step);
@@ -86,7 +93,7 @@ public final class TokenizedPriorData implements PriorBatches {
         int[][] images = new int[batchSize][];
         for (int b = 0; b < batchSize; b++) {
             int i = rng.nextInt(imageTokens.length);
-            text.add(bpe.encodeCaption(captions.get(i), captionRoom, BPE_DROPOUT, rng).ids());
+            text.add(bpe.encodeCaption(captions.get(i), captionRoom, bpeDropout, rng).ids());
             images[b] = imageTokens[i];
         }
         return new Batch(text, images);

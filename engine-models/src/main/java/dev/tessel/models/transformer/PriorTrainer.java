@@ -9,6 +9,7 @@
 // resumed run continues the same trajectory (only the plateau watch's best loss starts afresh).
 package dev.tessel.models.transformer;
 
+import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.mixed.GradScaler;
 import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.Parameter;
@@ -164,6 +165,30 @@ public final class PriorTrainer {
         }
         adam.zeroGrad();
         return new StepResult(step, loss.total().value().getDouble(0), loss.text(), loss.image(), norm, lr, skip);
+    }
+
+    /** Mean losses of the current weights over some batches (see {@link #evaluate}). */
+    public record Evaluation(double loss, double textLoss, double imageLoss, int batches) {}
+
+    /**
+     * The mean loss of the current (raw, not EMA) weights over {@code batches}, without a graph and
+     * in fp32 whatever the training precision, so runs of either precision are measured alike.
+     */
+    public Evaluation evaluate(List<PriorBatches.Batch> batches) {
+        if (batches.isEmpty()) throw new IllegalArgumentException("PriorTrainer.evaluate: no batches");
+        double total = 0, text = 0, image = 0;
+        try (var off = Autograd.noGrad()) {
+            for (PriorBatches.Batch b : batches) {
+                try (Tensor t = model.textBatch(b.captions()); Tensor i = TextToImageTransformer.ids(b.imageTokens(), model.config().imageTokens())) {
+                    PriorLoss.Value v = model.loss(t, i, false);
+                    total += v.total().value().getDouble(0);
+                    text += v.text();
+                    image += v.image();
+                }
+            }
+        }
+        int n = batches.size();
+        return new Evaluation(total / n, text / n, image / n, n);
     }
 
     public MixedPrecision precision() { return precision; }

@@ -15,16 +15,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Deterministic global batches of stand-in tokens from the shapes training split. */
+/** Deterministic global batches of stand-in tokens from a split of shapes (the training split by default). */
 public final class ShapesPriorBatches implements PriorBatches {
     private final TransformerConfig config;
     private final ShapesDataset data;
     private final int batchSize, levels;
 
     public ShapesPriorBatches(TransformerConfig config, int batchSize, long seed) {
+        this(config, batchSize, seed, Split.TRAIN);
+    }
+
+    /** Batches from {@code split} (TEST for a held-out loss). */
+    public ShapesPriorBatches(TransformerConfig config, int batchSize, long seed, Split split) {
         if (batchSize < 1) throw new IllegalArgumentException("ShapesPriorBatches: the batch size must be >= 1, got " + batchSize);
         this.config = config;
-        this.data = new ShapesDataset(Split.TRAIN, seed);
+        this.data = new ShapesDataset(split, seed);
         this.batchSize = batchSize;
         this.levels = (int) Math.floor(Math.cbrt(config.imageVocab()) + 1e-9);
         if (levels < 2 || data.height() % config.grid() != 0) {
