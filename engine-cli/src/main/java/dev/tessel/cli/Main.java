@@ -62,7 +62,8 @@ public final class Main {
                 dev.tessel.cli.data.DataCommands.verb(),
                 dev.tessel.cli.prior.PriorCommands.verb(),
                 dev.tessel.cli.clip.ClipCommands.verb(),
-                new dev.tessel.cli.generate.GenerateCommand()
+                new dev.tessel.cli.generate.GenerateCommand(),
+                dev.tessel.cli.eval.EvalCommands.verb()
         );
     }
 

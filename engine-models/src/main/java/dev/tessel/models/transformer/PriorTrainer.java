@@ -250,6 +250,17 @@ public final class PriorTrainer {
         }
     }
 
+    /** The model a checkpoint holds, with its EMA weights (what sampling uses, as the paper does). */
+    public static TextToImageTransformer loadEma(Path checkpoint) {
+        TextToImageTransformer model = new TextToImageTransformer(configOf(checkpoint), 0);
+        try (SafetensorsFile file = Safetensors.read(checkpoint)) {
+            Map<String, Tensor> ema = new LinkedHashMap<>();
+            for (String name : model.namedParameters().keySet()) ema.put(name, file.tensor("ema." + name));
+            model.loadStateDict(ema, true);
+        }
+        return model;
+    }
+
     /** Restores what {@link #save} wrote into this trainer; the model's config must equal the checkpoint's. */
     public void restore(Path path) {
         TransformerConfig saved = configOf(path);
