@@ -60,27 +60,27 @@ class TrainingLoopTest {
     void aFreshRunThatCannotFinishInTimeGetsItsScheduleShortenedToWhatFits() {
         long[] clock = {0};
         FakeRun run = new FakeRun(0, 100, 1.0, clock);
-        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(100, 20), 5, QUIET, () -> clock[0]);
-        // after 6 one-second steps: 6 + floor((0.9 * 20 - 6) / 1) = 18 steps fit
-        assertEquals(List.of(18L), run.fittedTo);
-        assertEquals(18, o.steps());
-        assertEquals(18, o.scheduledSteps());
+        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(100, 40), 5, QUIET, () -> clock[0]);
+        // after PROBE_STEPS (20) one-second steps: 20 + floor((0.9 * 40 - 20) / 1) = 36 steps fit
+        assertEquals(List.of(36L), run.fittedTo);
+        assertEquals(36, o.steps());
+        assertEquals(36, o.scheduledSteps());
         assertFalse(o.timeBoxed(), "the fitted schedule finishes before the cap");
-        assertEquals(List.of(5L, 10L, 15L, 18L), run.savedAt);
-        assertEquals(18, run.lastSaved.length);
-        assertEquals(18f, run.lastSaved[17]);
+        assertEquals(List.of(5L, 10L, 15L, 20L, 25L, 30L, 35L, 36L), run.savedAt);
+        assertEquals(36, run.lastSaved.length);
+        assertEquals(36f, run.lastSaved[35]);
     }
 
     @Test
     void slowFirstStepsAreCorrectedByASecondFitOnWarmedUpSteps() {
         long[] clock = {0};
-        // 3 s per step while "the JIT warms up" (the first 6), then 1 s
-        FakeRun run = new FakeRun(0, 1000, step -> step < 6 ? 3.0 : 1.0, clock);
-        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 100), 1000, QUIET, () -> clock[0]);
-        // first fit at step 6 (18 s in): 6 + floor((90 - 18) / 3) = 30; at 25 s (step 13) the
-        // warmed-up rate of 1 s gives 13 + floor((90 - 25) / 1) = 78
-        assertEquals(List.of(30L, 78L), run.fittedTo);
-        assertEquals(78, o.steps());
+        // 3 s per step while "the JIT warms up" (the first 20), then 1 s
+        FakeRun run = new FakeRun(0, 1000, step -> step < 20 ? 3.0 : 1.0, clock);
+        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
+        // first fit at step 20 (60 s in): 20 + floor((270 - 60) / 3) = 90; at 75 s (25% of the cap,
+        // step 35) the warmed-up rate of 1 s gives 35 + floor((270 - 75) / 1) = 230
+        assertEquals(List.of(90L, 230L), run.fittedTo);
+        assertEquals(230, o.steps());
         assertFalse(o.timeBoxed());
     }
 
