@@ -12,6 +12,7 @@ package dev.tessel.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bytes behind one or more tensors.
@@ -24,6 +25,13 @@ import java.lang.ref.Cleaner;
  * bytes go with the garbage collector. A Storage that is never closed is freed once unreachable,
  * so forgetting to close leaks nothing for long; closing is still the way to bound peak memory.
  *
+ * <p>Off-heap bytes left to the Cleaner are bounded: the heap holds only small Storage objects, so
+ * the garbage collector (which frees unreachable ones) may not run for gigabytes of native memory.
+ * When the off-heap bytes held exceed {@link #NATIVE_SOFT_LIMIT_BYTES}, an allocation first runs
+ * the collector and waits briefly for the Cleaner, as the JDK does for direct buffers; the next
+ * such collection waits until the bytes held have doubled over what survived, so memory that is
+ * really live never causes a collection per allocation.
+ *
  * <p>Code that hands the bytes to native code (an FFM downcall, a device copy) must check
  * {@link #isNative()}: a heap segment cannot be passed to a downcall; use {@link #allocateNative}
  * for buffers that must be native.
@@ -32,7 +40,18 @@ public final class Storage implements AutoCloseable {
     /** Largest allocation placed on the heap; {@code -Dtessel.heapStorageMaxBytes} overrides (0 = never). */
     public static final long HEAP_LIMIT_BYTES = Long.getLong("tessel.heapStorageMaxBytes", 1L << 20);
 
+    /**
+     * Off-heap bytes held before an allocation asks the collector to free unreachable storages;
+     * {@code -Dtessel.nativeSoftLimitBytes} overrides; default the maximum heap size (the JDK's
+     * default for direct buffers). Without it, two training runs side by side reached 12 GB each.
+     */
+    public static final long NATIVE_SOFT_LIMIT_BYTES = Long.getLong("tessel.nativeSoftLimitBytes", Runtime.getRuntime().maxMemory());
+
     private static final Cleaner CLEANER = Cleaner.create();
+    /** Off-heap bytes of storages allocated here and not yet freed. */
+    private static final AtomicLong NATIVE_BYTES = new AtomicLong();
+    /** NATIVE_BYTES above which the next allocation collects first. */
+    private static volatile long collectAbove = NATIVE_SOFT_LIMIT_BYTES;
     /** A segment of unbounded size whose scope is closed: any access through it throws IllegalStateException. */
     private static final MemorySegment CLOSED = closedSegment();
 
@@ -40,10 +59,10 @@ public final class Storage implements AutoCloseable {
     private final long byteSize;
     private final Cleaner.Cleanable cleanable;
 
-    private Storage(MemorySegment segment, Arena arena) {
+    private Storage(MemorySegment segment, Arena arena, long countedBytes) {
         this.segment = segment;
         this.byteSize = segment.byteSize();
-        this.cleanable = arena == null ? null : CLEANER.register(this, new ArenaCloser(arena));
+        this.cleanable = arena == null ? null : CLEANER.register(this, new ArenaCloser(arena, countedBytes));
     }
 
     /** Zero-filled off-heap bytes, 64-byte aligned; what {@link #allocateNative} gives. */
@@ -67,23 +86,42 @@ public final class Storage implements AutoCloseable {
             case I64 -> MemorySegment.ofArray(new long[n]);
             case U8, BOOL -> MemorySegment.ofArray(new byte[n]);
         };
-        return new Storage(count == 0 ? heap.asSlice(0, 0) : heap, null);
+        return new Storage(count == 0 ? heap.asSlice(0, 0) : heap, null, 0);
     }
 
     /** Zero-filled off-heap bytes, 64-byte aligned (so vector loads never straddle a cache line at the start). */
     public static Storage allocateNative(long bytes) {
+        long size = Math.max(bytes, 1);
+        if (NATIVE_BYTES.get() + size > collectAbove) collectUnreachable();
         Arena arena = Arena.ofShared();
-        return new Storage(arena.allocate(Math.max(bytes, 1), 64), arena);
+        Storage storage = new Storage(arena.allocate(size, 64), arena, size);
+        NATIVE_BYTES.addAndGet(size);
+        return storage;
+    }
+
+    /** Off-heap bytes held by storages allocated here and not yet freed (closed or collected). */
+    public static long nativeBytesHeld() { return NATIVE_BYTES.get(); }
+
+    /** Runs the collector and waits up to ~100 ms for the Cleaner to free what it found unreachable. */
+    private static synchronized void collectUnreachable() {
+        if (NATIVE_BYTES.get() <= collectAbove) return;   // another thread just did it
+        System.gc();
+        try {
+            for (int i = 0; i < 50 && NATIVE_BYTES.get() > NATIVE_SOFT_LIMIT_BYTES / 2; i++) Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        collectAbove = Math.max(NATIVE_SOFT_LIMIT_BYTES, 2 * NATIVE_BYTES.get());
     }
 
     /** Wraps memory owned elsewhere (a memory-mapped file, a caller's segment); close only revokes access then. */
     public static Storage wrap(MemorySegment segment) {
-        return new Storage(segment, null);
+        return new Storage(segment, null, 0);
     }
 
     /** Wraps memory owned by {@code arena}, which this Storage closes. */
     public static Storage own(MemorySegment segment, Arena arena) {
-        return new Storage(segment, arena);
+        return new Storage(segment, arena, 0);
     }
 
     /** The bytes; after {@link #close()} a segment on which every access throws IllegalStateException. */
@@ -107,7 +145,10 @@ public final class Storage implements AutoCloseable {
         return s;
     }
 
-    private record ArenaCloser(Arena arena) implements Runnable {
-        @Override public void run() { arena.close(); }
+    private record ArenaCloser(Arena arena, long countedBytes) implements Runnable {
+        @Override public void run() {
+            arena.close();
+            NATIVE_BYTES.addAndGet(-countedBytes);
+        }
     }
 }

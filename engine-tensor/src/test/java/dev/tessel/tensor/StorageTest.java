@@ -82,4 +82,20 @@ class StorageTest {
             assertEquals(42, seg.get(ValueLayout.JAVA_INT, 8), "wrap(): close leaves the owner's memory alive");
         }
     }
+
+    @Test
+    void offHeapBytesAreCountedUntilClosedOrCollected() throws InterruptedException {
+        long before = Storage.nativeBytesHeld();
+        Storage kept = Storage.allocateNative(1 << 20);
+        Storage.allocateNative(3 << 20);   // dropped at once: the collector's to free
+        assertTrue(Storage.nativeBytesHeld() >= before + (4 << 20), "both blocks are counted while held");
+        kept.close();
+        // the dropped block goes with a collection; other tests' storages may come and go meanwhile
+        for (int i = 0; i < 100 && Storage.nativeBytesHeld() > before; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertTrue(Storage.nativeBytesHeld() <= before, "closed and collected blocks are no longer counted: " + Storage.nativeBytesHeld() + " > " + before);
+        assertTrue(Storage.NATIVE_SOFT_LIMIT_BYTES > 0);
+    }
 }
