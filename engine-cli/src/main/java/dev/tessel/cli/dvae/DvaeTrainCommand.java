@@ -61,7 +61,7 @@ public final class DvaeTrainCommand implements Verb {
                 OptionSpec.value("preset", "NAME", "tiny", "tiny or paper"),
                 OptionSpec.value("steps", "N", "2000", "number of updates (the schedules scale to it)"),
                 OptionSpec.value("batch", "B", "32", "images per update"),
-                OptionSpec.value("lr", "X", "0.001", "peak learning rate (cosine to lr/80 over the run)"),
+                OptionSpec.value("lr", "X", Double.toString(DvaeTrainingSettings.DEFAULT_LR), "peak learning rate (cosine to lr/80 over the run)"),
                 OptionSpec.value("kl-weight", "X", "6.6", "final KL weight"),
                 OptionSpec.value("likelihood", "NAME", null, "logit-laplace (the paper's) or gaussian (fixed sigma 0.1) (default: gaussian for tiny, logit-laplace for paper)"),
                 OptionSpec.value("seed", "N", "0", "seed of the initial weights and the gumbel noise"),

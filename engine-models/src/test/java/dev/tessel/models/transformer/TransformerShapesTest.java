@@ -64,7 +64,7 @@ class TransformerShapesTest {
     @Test
     void unknownPresetsAndBadSizesAreExplained() {
         var e = assertThrows(IllegalArgumentException.class, () -> TransformerConfig.preset("huge"));
-        assertTrue(e.getMessage().contains("tiny, small, 2.8b, 5.6b, 12b"), e.getMessage());
+        assertTrue(e.getMessage().contains("tiny, compact, small, 2.8b, 5.6b, 12b"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new TransformerConfig(2, 30, 4, 8, 64, 4, 32, 3));
         assertTrue(e.getMessage().contains("divisible by heads"), e.getMessage());
     }
