@@ -197,8 +197,9 @@ final class PriorTrainCommand implements Verb {
                             e.loss(), e.textLoss(), e.imageLoss(), e.batches(), batch);
                 }
                 if (outDir != null && lead) {
-                    if (precision.mixed()) trainer.writeScalePlot(outDir.resolve("grad-scales.png"));
-                    out.println("wrote " + checkpoint + " and " + outDir.resolve("loss.png") + (precision.mixed() ? " and " + outDir.resolve("grad-scales.png") : ""));
+                    List<String> written = new ArrayList<>();
+                    for (String f : List.of(CHECKPOINT, "loss.png", "grad-scales.png")) if (Files.isRegularFile(outDir.resolve(f))) written.add(outDir.resolve(f).toString());
+                    out.println("wrote " + String.join(", ", written));
                 }
             }
         };
@@ -207,7 +208,7 @@ final class PriorTrainCommand implements Verb {
         return 0;
     }
 
-    /** Checkpoint, loss history and loss plot; each file atomic. */
+    /** Checkpoint, loss history, loss plot and (mixed) the scale plot; each file atomic. */
     private static void save(PriorTrainer trainer, Path outDir, List<Float> losses) {
         try {
             Files.createDirectories(outDir);
@@ -220,6 +221,7 @@ final class PriorTrainCommand implements Verb {
         for (int i = 0; i < history.length; i++) y[i] = history[i] = losses.get(i);
         LossFile.write(outDir.resolve(LOSSES), history);
         if (y.length > 1) new LinePlot().title("prior training loss").xLabel("step").yLabel("loss (1/8 text + 7/8 image)").series("loss", y).write(outDir.resolve("loss.png"));
+        trainer.writeScalePlot(outDir.resolve("grad-scales.png"));   // mixed precision only: figure 12, each resblock's scale
     }
 
     /** --bpe, else the BPE saved in --out by an earlier run (so a resume sees the same ids), else one learned from the pool's captions. */

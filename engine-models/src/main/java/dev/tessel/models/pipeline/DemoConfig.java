@@ -70,7 +70,9 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
     String dataKey() { return "\"data\":{\"name\":\"shapes\",\"seed\":" + dataSeed + ",\"size\":" + imageSize + "}"; }
 
     String dvaeKey() {
-        return key("dvae", Map.of("config", dvae.toJson(), "batch", dvaeBatch, "budget", budget(dvaeBudget), "seed", seed));
+        // the lr is the trainer's default (DvaeTrainingSettings.forRun); in the key so a changed default retrains
+        return key("dvae", Map.of("config", dvae.toJson(), "batch", dvaeBatch, "budget", budget(dvaeBudget), "seed", seed,
+                "lr", dev.tessel.models.dvae.DvaeTrainingSettings.DEFAULT_LR));
     }
 
     String bpeKey() { return key("bpe", Map.of("vocab", bpeVocab, "captions", bpeCaptions)); }

@@ -193,6 +193,9 @@ public final class PriorTrainer {
 
     public MixedPrecision precision() { return precision; }
 
+    /** Each update's per-resblock scales (mixed precision), oldest first, across resumes; empty in fp32. */
+    public List<double[]> scaleHistory() { return scaleHistory.stream().map(double[]::clone).toList(); }
+
     /** The gradient scales (mixed precision), or null in fp32. */
     public GradScaler gradScaler() { return scaler; }
 
@@ -230,6 +233,13 @@ public final class PriorTrainer {
         }
         for (var e : adam.stateDict(named).entrySet()) tensors.put("adam." + e.getKey(), e.getValue());
         if (scaler != null) tensors.putAll(scaler.stateDict());
+        if (!scaleHistory.isEmpty()) {
+            // the figure-12 history, so a resumed run's plot covers the whole run
+            int blocks = scaleHistory.getFirst().length;
+            double[] flat = new double[scaleHistory.size() * blocks];
+            for (int t = 0; t < scaleHistory.size(); t++) System.arraycopy(scaleHistory.get(t), 0, flat, t * blocks, blocks);
+            tensors.put("grad_scale_history", Tensor.of(flat, scaleHistory.size(), blocks));
+        }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("precision", precision.mixed() ? "mixed" : "fp32");
         meta.put("format", "tessel-prior-1");
@@ -272,7 +282,7 @@ public final class PriorTrainer {
             for (String name : file.names()) {
                 if (name.startsWith("model.")) weights.put(name.substring(6), file.tensor(name));
                 if (name.startsWith("adam.")) optimizer.put(name.substring(5), file.tensor(name));
-                if (name.startsWith("grad_scale.")) scales.put(name, file.tensor(name));
+                if (name.startsWith("grad_scale.")) scales.put(name, file.tensor(name));   // not grad_scale_history: no dot
             }
             String savedPrecision = file.metadata().getOrDefault("precision", "fp32");
             if (!savedPrecision.equals(precision.mixed() ? "mixed" : "fp32")) {
@@ -280,6 +290,14 @@ public final class PriorTrainer {
                         + (precision.mixed() ? "mixed" : "fp32") + " (resume with the same --precision)");
             }
             if (scaler != null) scaler.loadStateDict(scales);
+            scaleHistory.clear();
+            if (scaler != null && file.names().contains("grad_scale_history")) {
+                Tensor h = file.tensor("grad_scale_history");
+                double[] flat = new double[(int) h.numel()];
+                for (int i = 0; i < flat.length; i++) flat[i] = h.getDouble(i);
+                int blocks = h.dim(1);
+                for (int t = 0; t < h.dim(0); t++) scaleHistory.add(java.util.Arrays.copyOfRange(flat, t * blocks, (t + 1) * blocks));
+            }
             model.loadStateDict(weights, true);
             int i = 0;
             for (String name : model.namedParameters().keySet()) ema.shadow(i++).copyFrom(file.tensor("ema." + name));

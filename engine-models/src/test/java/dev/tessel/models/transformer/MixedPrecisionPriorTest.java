@@ -91,7 +91,9 @@ class MixedPrecisionPriorTest {
         for (String block : trainer.gradScaler().blockNames()) {
             assertEquals(8192 * Math.pow(2, 2 / 1000.0), resumed.gradScaler().scale(block).value(), 1e-9, block);
         }
+        assertEquals(2, resumed.scaleHistory().size(), "the figure-12 history survives the checkpoint");
         assertEquals(expected, resumed.step(CAPTIONS, images).loss(), 1e-6);
+        assertEquals(3, resumed.scaleHistory().size());
 
         PriorTrainer fp32 = new PriorTrainer(new TextToImageTransformer(TINY, 1), settings());
         var e = assertThrows(IllegalArgumentException.class, () -> fp32.restore(file));
