@@ -120,7 +120,7 @@ public final class EvalCommands {
                 StringBuilder seen = new StringBuilder();
                 for (int c = 0; c < r.predictedCounts().length; c++) if (r.predictedCounts()[c] > 0) seen.append(FashionMnist.CLASS_NAMES.get(c)).append(' ').append(r.predictedCounts()[c]).append("  ");
                 out.printf(Locale.ROOT, "%-12s %-22s %10.3f %10.3f  %s%n", r.className(), "\"" + r.prompt() + "\"", r.realAccuracy(), r.generatedAccuracy(), seen.toString().strip());
-                realRight += (int) Math.round(r.realAccuracy() * r.realCount());
+                realRight += r.realCorrect();
                 realTotal += r.realCount();
             }
             out.println("wrote " + grid);

@@ -69,17 +69,29 @@ public final class ImageClassifier extends Module {
         }
     }
 
-    /** Fraction of the first {@code count} examples of {@code data} whose label is predicted. */
-    public double accuracy(ImageCaptionDataset data, int count) {
-        int n = data.isBounded() ? (int) Math.min(count, data.size()) : count, right = 0;
+    /** Predicted and true labels of the first {@code count} examples of {@code data}. */
+    public record Predictions(int[] predicted, int[] labels) {
+        public double accuracy() {
+            int right = 0;
+            for (int i = 0; i < labels.length; i++) if (predicted[i] == labels[i]) right++;
+            return right / (double) labels.length;
+        }
+    }
+
+    public Predictions predictions(ImageCaptionDataset data, int count) {
+        int n = data.isBounded() ? (int) Math.min(count, data.size()) : count;
+        int[] predicted = new int[n], labels = new int[n];
         for (int from = 0; from < n; from += 256) {
             try (ImageBatch batch = ImageBatch.range(data, from, Math.min(256, n - from))) {
-                int[] predicted = predict(batch.images());
-                for (int i = 0; i < predicted.length; i++) if (predicted[i] == batch.labels()[i]) right++;
+                System.arraycopy(predict(batch.images()), 0, predicted, from, batch.size());
+                System.arraycopy(batch.labels(), 0, labels, from, batch.size());
             }
         }
-        return right / (double) n;
+        return new Predictions(predicted, labels);
     }
+
+    /** Fraction of the first {@code count} examples of {@code data} whose label is predicted. */
+    public double accuracy(ImageCaptionDataset data, int count) { return predictions(data, count).accuracy(); }
 
     /**
      * Trains on random batches of the TRAIN split: AdamW, 5% linear warmup then cosine to a tenth.

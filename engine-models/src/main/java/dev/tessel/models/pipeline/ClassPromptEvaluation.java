@@ -7,7 +7,6 @@
 // never sees a generated image while training; no model weight changes here.
 package dev.tessel.models.pipeline;
 
-import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ImageCaptionDataset;
 import dev.tessel.models.eval.ImageClassifier;
 import dev.tessel.models.report.ImageGrid;
@@ -27,7 +26,9 @@ public final class ClassPromptEvaluation {
      * One class: its prompt, the classifier's accuracy on real test images of the class, and on the
      * generated images of the prompt, with the histogram of what it saw in them.
      */
-    public record ClassResult(String className, String prompt, int realCount, double realAccuracy, int generated, double generatedAccuracy, int[] predictedCounts) {}
+    public record ClassResult(String className, String prompt, int realCount, int realCorrect, int generated, double generatedAccuracy, int[] predictedCounts) {
+        public double realAccuracy() { return realCount == 0 ? Double.NaN : realCorrect / (double) realCount; }
+    }
 
     /**
      * @param prompts    the caption of each class, in label order
@@ -40,15 +41,10 @@ public final class ClassPromptEvaluation {
         if (names.size() != prompts.size()) throw new IllegalArgumentException(test.name() + " has " + names.size() + " classes but " + prompts.size() + " prompts were given");
         int classes = names.size();
         int[] realTotal = new int[classes], realRight = new int[classes];
-        int count = test.isBounded() ? (int) Math.min(realImages, test.size()) : realImages;
-        for (int from = 0; from < count; from += 256) {
-            try (ImageBatch batch = ImageBatch.range(test, from, Math.min(256, count - from))) {
-                int[] predicted = classifier.predict(batch.images());
-                for (int i = 0; i < predicted.length; i++) {
-                    realTotal[batch.labels()[i]]++;
-                    if (predicted[i] == batch.labels()[i]) realRight[batch.labels()[i]]++;
-                }
-            }
+        ImageClassifier.Predictions real = classifier.predictions(test, realImages);
+        for (int i = 0; i < real.labels().length; i++) {
+            realTotal[real.labels()[i]]++;
+            if (real.predicted()[i] == real.labels()[i]) realRight[real.labels()[i]]++;
         }
         List<ClassResult> results = new ArrayList<>();
         List<BufferedImage> gridImages = new ArrayList<>();
@@ -59,7 +55,7 @@ public final class ClassPromptEvaluation {
                     int[] predicted = classifier.predict(images);
                     int[] histogram = new int[classes];
                     for (int p : predicted) histogram[p]++;
-                    results.add(new ClassResult(names.get(c), prompts.get(c), realTotal[c], realTotal[c] == 0 ? Double.NaN : realRight[c] / (double) realTotal[c],
+                    results.add(new ClassResult(names.get(c), prompts.get(c), realTotal[c], realRight[c],
                             n, histogram[c] / (double) n, histogram));
                     for (int i = 0; i < Math.min(shown, n); i++) {
                         gridImages.add(Png.toImage(images.slice(0, i, i + 1).squeeze(0)));
