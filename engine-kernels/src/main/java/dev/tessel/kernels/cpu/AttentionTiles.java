@@ -174,7 +174,7 @@ final class AttentionTiles {
             e.intoArray(s, off + j);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return LaneSum.of(sum);
     }
 
     /**
@@ -193,7 +193,7 @@ final class AttentionTiles {
     }
 
     /** The sum of the 8 lanes at x[off ..]. */
-    static float laneSum(float[] x, int off) { return FloatVector.fromArray(S, x, off).reduceLanes(VectorOperators.ADD); }
+    static float laneSum(float[] x, int off) { return LaneSum.of(FloatVector.fromArray(S, x, off)); }
 
     /** x[off .. off+width) *= factor. */
     static void scale(float[] x, int off, int width, float factor) {

@@ -1,6 +1,7 @@
 package dev.tessel.kernels.cpu.gemm;
 
 import dev.tessel.kernels.cpu.CpuThreads;
+import dev.tessel.kernels.cpu.LaneSum;
 import dev.tessel.tensor.DType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -60,7 +61,7 @@ final class VectorTimesMatrix {
                     for (; p < vectorEnd; p += LANES) {
                         sum = FloatVector.fromMemorySegment(MicroKernel.S, m, column + p * 4L, ORDER).fma(FloatVector.fromArray(MicroKernel.S, x, p), sum);
                     }
-                    float dot = sum.reduceLanes(VectorOperators.ADD);
+                    float dot = LaneSum.of(sum);
                     for (; p < k; p++) dot += x[p] * m.getAtIndex(Operand.FLOAT, column / 4 + p);
                     long at = outOffset + j * outStride;
                     c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + dot);
