@@ -20,14 +20,15 @@ import step_peer  # noqa: E402
 WIDTH, BATCH = 64, 32
 
 
-def build(torch):
+def build(torch, args):
     nn = torch.nn
     model = nn.Sequential(nn.Linear(WIDTH, WIDTH), nn.ReLU(), nn.Linear(WIDTH, WIDTH), nn.ReLU(),
                           nn.Linear(WIDTH, WIDTH), nn.ReLU(), nn.Linear(WIDTH, WIDTH))
     x = torch.randn(BATCH, WIDTH)
     targets = torch.randint(0, WIDTH, (BATCH,))
-    return model, lambda: nn.functional.cross_entropy(model(x), targets)
+    return step_peer.training_step(torch, model, lambda: nn.functional.cross_entropy(model(x), targets))
 
 
 if __name__ == "__main__":
-    step_peer.main("mlp", __doc__.split("\n")[0], build, os.path.abspath(__file__))
+    step_peer.main("mlp training step", __doc__.split("\n")[0], build, os.path.abspath(__file__),
+                   ("dev.tessel.bench.train.TrainStepCommand", "mlp"))

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Shared runner of the training-step peers (mlp_peer.py, tiny_transformer_peer.py): times
-tessel's `TrainStepCommand <model>` against the same network in PyTorch 1.13, alternating.
+"""Shared runner of the step peers (mlp_peer.py, tiny_transformer_peer.py, prior_peer.py,
+sampling_peer.py): times a tessel bench command (TrainStepCommand <model>, SamplingCommand)
+against the same work in PyTorch 1.13, alternating.
 
 Peer rules (DESIGN.md section 5): both sides run the same thread count (torch.set_num_threads
 and OPENBLAS_NUM_THREADS; -Dtessel.threads), both warm up before timing, torch is tried with
@@ -11,9 +12,10 @@ tessel_ms / best_torch_ms in the same round (below 1 = tessel faster), for wall 
 process CPU time per step (the machine these runs share is often loaded far past its cores).
 
 Invariant: every number comes from a child process whose last two lines are 'cpu_ms: <median
-process-CPU ms per step>' and 'ms: <median wall ms per step>', measured the same way on both sides: a warm-up of at least W seconds and 1000 steps, then
-R windows of S whole steps (zero grads, forward, backward, AdamW lr 1e-3), median of the
-per-step means.
+process-CPU ms per step>' and 'ms: <median wall ms per step>', measured the same way on both sides: a warm-up of at least W seconds and N steps, then
+R windows of S whole steps (a training step: zero grads, forward, backward, AdamW lr 1e-3; or
+whatever the peer's worker times, e.g. a whole sampled batch), median of the per-step means.
+Model options a peer declares (e.g. --batch, --grid) go to both sides unchanged.
 """
 import argparse
 import os
@@ -27,20 +29,25 @@ JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "--enable-native-access=AL
              "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling"]
 
 
-def torch_worker(args, build):
-    import torch
-    torch.set_num_threads(args.threads_worker)
-    torch.manual_seed(42)
-    model, loss_fn = build(torch)
+def training_step(torch, model, loss_fn):
+    """The timed training step: zero grads, forward, backward, AdamW lr 1e-3."""
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
 
     def step():
         opt.zero_grad(set_to_none=True)
         loss_fn().backward()
         opt.step()
+    return step
+
+
+def torch_worker(args, build):
+    import torch
+    torch.set_num_threads(args.threads_worker)
+    torch.manual_seed(42)
+    step = build(torch, args)
 
     start, steps = time.perf_counter(), 0
-    while steps < 1000 or time.perf_counter() - start < args.warmup_seconds:
+    while steps < args.warmup_steps or time.perf_counter() - start < args.warmup_seconds:
         step()
         steps += 1
     per_step, per_step_cpu = [], []
@@ -69,13 +76,18 @@ def load():
         return " ".join(f.read().split()[:3])
 
 
-def main(model_name, description, build, script):
+def main(model_name, description, build, script, tessel_main, model_options=()):
+    """build(torch, args) returns the zero-argument step to time; tessel_main is (class, its first
+    argument or None); model_options are (option, default, help) given to both sides."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--reps", type=int, default=9)
     p.add_argument("--window", type=int, default=50)
     p.add_argument("--warmup-seconds", type=int, default=8)
+    p.add_argument("--warmup-steps", type=int, default=1000)
+    for option, default, text in model_options:
+        p.add_argument(option, default=default, help=text)
     p.add_argument("--jar", default="engine-bench/target/benchmarks.jar")
     p.add_argument("--java", default=os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java"))
     p.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
@@ -87,7 +99,10 @@ def main(model_name, description, build, script):
     if not os.path.exists(args.jar):
         sys.exit("%s not found: build it with ./mvnw -B -q -pl engine-bench -am package -DskipTests" % args.jar)
 
-    timing = ["--reps", str(args.reps), "--window", str(args.window), "--warmup-seconds", str(args.warmup_seconds)]
+    timing = ["--reps", str(args.reps), "--window", str(args.window), "--warmup-seconds", str(args.warmup_seconds),
+              "--warmup-steps", str(args.warmup_steps)]
+    for option, _, _ in model_options:
+        timing += [option, str(getattr(args, option.lstrip("-").replace("-", "_")))]
     settings = [("default", {}), ("OMP_WAIT_POLICY=PASSIVE", {"OMP_WAIT_POLICY": "PASSIVE"})]
     if os.path.isdir(OPENBLAS_OPENMP):
         settings += [("openblas-openmp", {"LD_LIBRARY_PATH": OPENBLAS_OPENMP}),
@@ -100,8 +115,8 @@ def main(model_name, description, build, script):
     for r in range(args.rounds):
         for t in threads:
             row = {}
-            cmd = [args.java] + JVM_FLAGS + ["-cp", args.jar, "dev.tessel.bench.train.TrainStepCommand", model_name,
-                                             "--threads", str(t)] + timing
+            cmd = [args.java] + JVM_FLAGS + ["-cp", args.jar, tessel_main[0]] + ([tessel_main[1]] if tessel_main[1] else []) + [
+                "--threads", str(t)] + timing
             row["tessel"] = last_ms(cmd, base_env)
             for name, extra in settings:
                 env = dict(base_env, OPENBLAS_NUM_THREADS=str(t), **extra)
@@ -113,8 +128,9 @@ def main(model_name, description, build, script):
         loads.append(load())
 
     print()
-    print("%s training step, float32; %d rounds of %d windows x %d steps; load average (1/5/15 min) before: %s, after: %s" % (
-        model_name, args.rounds, args.reps, args.window, loads[0], loads[-1]))
+    print("%s, float32%s; %d rounds of %d windows x %d steps; load average (1/5/15 min) before: %s, after: %s" % (
+        model_name, "".join(" %s %s" % (o, getattr(args, o.lstrip("-").replace("-", "_"))) for o, _, _ in model_options),
+        args.rounds, args.reps, args.window, loads[0], loads[-1]))
     print("wall = elapsed time per step; cpu = process CPU time per step (all threads), which a machine loaded past its")
     print("cores inflates far less than wall time. Ratios are tessel/torch-best per round, median over rounds (< 1: tessel faster).")
     print()

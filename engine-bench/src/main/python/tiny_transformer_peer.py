@@ -24,7 +24,7 @@ import step_peer  # noqa: E402
 WIDTH, HEADS, LAYERS, VOCAB, BATCH, TOKENS = 64, 4, 2, 128, 1, 32
 
 
-def build(torch):
+def build(torch, args):
     nn = torch.nn
     F = nn.functional
 
@@ -63,8 +63,9 @@ def build(torch):
     targets = torch.randint(0, VOCAB, (BATCH * TOKENS,))
     positions = torch.arange(TOKENS)
     mask = torch.tril(torch.ones(TOKENS, TOKENS, dtype=torch.bool))
-    return model, lambda: F.cross_entropy(model(ids, positions, mask).reshape(BATCH * TOKENS, VOCAB), targets)
+    return step_peer.training_step(torch, model, lambda: F.cross_entropy(model(ids, positions, mask).reshape(BATCH * TOKENS, VOCAB), targets))
 
 
 if __name__ == "__main__":
-    step_peer.main("tiny-transformer", __doc__.split("\n")[0], build, os.path.abspath(__file__))
+    step_peer.main("tiny-transformer training step", __doc__.split("\n")[0], build, os.path.abspath(__file__),
+                   ("dev.tessel.bench.train.TrainStepCommand", "tiny-transformer"))

@@ -43,11 +43,12 @@ public final class SgemmDriver {
     public static void multiplyAdd(int m, int n, int k, Operand a, Operand b, MemorySegment c, long cOffset, long cRowStride,
                                    int maxThreads) {
         if (m == 0 || n == 0 || k == 0) return;
-        if (SmallGemm.applies(m, n, k)) {
-            SmallGemm.multiplyAdd(m, n, k, a, b, c, cOffset, cRowStride);
-            return;
-        }
-        int threads = Math.max(1, Math.min(maxThreads, CpuThreads.threads()));
+        // One-row and one-column products stream the matrix in place even when small: SmallGemm
+        // would stage (copy, often transposed) all of a weight matrix to use it once, which cost
+        // KV-cached sampling, one token per linear layer, more than the arithmetic. Work that small
+        // stays on the calling thread, as in SmallGemm.
+        boolean small = SmallGemm.applies(m, n, k);
+        int threads = small ? 1 : Math.max(1, Math.min(maxThreads, CpuThreads.threads()));
         if (m == 1 && VectorTimesMatrix.applies(b)) {
             VectorTimesMatrix.multiplyAdd(row(a, k), b, n, c, cOffset, 1, threads);
             return;
@@ -56,6 +57,10 @@ public final class SgemmDriver {
             // C^T (1 x m) = b^T (1 x k) · A^T (k x m): the same row product with A's strides swapped.
             Operand aTransposed = new Operand(a.segment(), a.dtype(), a.offset(), a.colStride(), a.rowStride());
             VectorTimesMatrix.multiplyAdd(column(b, k), aTransposed, m, c, cOffset, cRowStride, threads);
+            return;
+        }
+        if (small) {
+            SmallGemm.multiplyAdd(m, n, k, a, b, c, cOffset, cRowStride);
             return;
         }
         final int mr = MicroKernel.MR, nr = MicroKernel.NR;

@@ -54,19 +54,41 @@ final class VectorTimesMatrix {
         } else {
             int vectorEnd = MicroKernel.S.loopBound(k);
             CpuThreads.parallelFor(n, 16, threads, (from, to) -> {
-                for (int j = from; j < to; j++) {
+                int j = from;
+                // Four columns at a time: four independent FMA chains hide the FMA latency and share
+                // each load of x. Each column still sums exactly as the one-column loop below.
+                for (; j + 4 <= to; j += 4) {
+                    long c0 = matrix.index(0, j) * 4, c1 = matrix.index(0, j + 1) * 4, c2 = matrix.index(0, j + 2) * 4, c3 = matrix.index(0, j + 3) * 4;
+                    FloatVector s0 = FloatVector.zero(MicroKernel.S), s1 = s0, s2 = s0, s3 = s0;
+                    for (int p = 0; p < vectorEnd; p += LANES) {
+                        FloatVector xp = FloatVector.fromArray(MicroKernel.S, x, p);
+                        long off = p * 4L;
+                        s0 = FloatVector.fromMemorySegment(MicroKernel.S, m, c0 + off, ORDER).fma(xp, s0);
+                        s1 = FloatVector.fromMemorySegment(MicroKernel.S, m, c1 + off, ORDER).fma(xp, s1);
+                        s2 = FloatVector.fromMemorySegment(MicroKernel.S, m, c2 + off, ORDER).fma(xp, s2);
+                        s3 = FloatVector.fromMemorySegment(MicroKernel.S, m, c3 + off, ORDER).fma(xp, s3);
+                    }
+                    addDot(x, m, c0, LaneSum.of(s0), vectorEnd, c, outOffset + j * outStride);
+                    addDot(x, m, c1, LaneSum.of(s1), vectorEnd, c, outOffset + (j + 1) * outStride);
+                    addDot(x, m, c2, LaneSum.of(s2), vectorEnd, c, outOffset + (j + 2) * outStride);
+                    addDot(x, m, c3, LaneSum.of(s3), vectorEnd, c, outOffset + (j + 3) * outStride);
+                }
+                for (; j < to; j++) {
                     long column = matrix.index(0, j) * 4;
                     FloatVector sum = FloatVector.zero(MicroKernel.S);
-                    int p = 0;
-                    for (; p < vectorEnd; p += LANES) {
+                    for (int p = 0; p < vectorEnd; p += LANES) {
                         sum = FloatVector.fromMemorySegment(MicroKernel.S, m, column + p * 4L, ORDER).fma(FloatVector.fromArray(MicroKernel.S, x, p), sum);
                     }
-                    float dot = LaneSum.of(sum);
-                    for (; p < k; p++) dot += x[p] * m.getAtIndex(Operand.FLOAT, column / 4 + p);
-                    long at = outOffset + j * outStride;
-                    c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + dot);
+                    addDot(x, m, column, LaneSum.of(sum), vectorEnd, c, outOffset + j * outStride);
                 }
             });
         }
+    }
+
+    /** c[at] += (vectorPart + the scalar tail x[p]·column[p], p >= vectorEnd): one column's dot product finished. */
+    private static void addDot(float[] x, MemorySegment m, long column, float vectorPart, int vectorEnd, MemorySegment c, long at) {
+        float dot = vectorPart;
+        for (int p = vectorEnd; p < x.length; p++) dot += x[p] * m.getAtIndex(Operand.FLOAT, column / 4 + p);
+        c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + dot);
     }
 }
