@@ -55,10 +55,10 @@ public final class DvaeTrainCommand implements Verb {
                 paths in fp16 (conv weights cast from fp32 masters; the identity path, biases, input/output convs and
                 logits stay fp32) with one global loss scale (2^13 at the start, x2^(1/1000) per finite update, /sqrt(2)
                 and the update skipped on overflow), as DALL-E trained its dVAE; the scale is saved in the checkpoint,
-                logged and drawn in DIR/loss-scale.png. Presets: tiny (32x32, 8x8 tokens of 512,
-                n_hid 16, 3 groups of 1 block; a fixed-sigma Gaussian likelihood, since the paper's logit-Laplace does not
-                get past the background in a short run, docs/results.md) and paper (256x256, 32x32 tokens of 8192,
-                n_hid 256, 4 groups of 2; logit-Laplace).""";
+                logged and drawn in DIR/loss-scale.png. Presets: tiny (32x32, 8x8 tokens of 512, n_hid 16, 3 groups
+                of 1 block; a fixed-sigma Gaussian likelihood, since the paper's logit-Laplace does not get past the
+                background in a short run, docs/results.md) and paper (256x256, 32x32 tokens of 8192, n_hid 256,
+                4 groups of 2; logit-Laplace).""";
     }
 
     @Override
