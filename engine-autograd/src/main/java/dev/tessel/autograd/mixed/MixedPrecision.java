@@ -91,4 +91,22 @@ public record MixedPrecision(Mode mode, Scaling scaling) {
         s[s.length - 1] = weight.shape().dim(0);
         return toResblock(Ops.reshape(y, s));
     }
+
+    /** {@code layer} inside a resblock: its own forward in fp32 mode (bit for bit), else {@link #conv2d(Variable, Parameter, Parameter)}. */
+    public Variable conv2d(Variable x, dev.tessel.autograd.nn.Conv2d layer) {
+        return mixed() ? conv2d(x, layer.w(), layer.b()) : layer.forward(x);
+    }
+
+    /**
+     * A convolution inside a resblock: x (resblock dtype) [B, in, H, W] (*) weight [out, in, k, k]
+     * + bias [out] (fp32, added in fp32), result [B, out, H, W] in the resblock dtype. Unlike
+     * matmul, the kernels' conv2d returns its input dtype: in fp16 it accumulates in float and
+     * rounds the sum to fp16, so with a bias the output is rounded twice (before and after the
+     * fp32 bias add), the price of keeping the bias out of fp16.
+     */
+    public Variable conv2d(Variable x, Parameter weight, Parameter bias) {
+        Variable y = Ops.conv2d(toResblock(x), weight(weight), null);          // resblock dtype
+        if (bias != null) y = Ops.add(toFull(y), Ops.reshape(bias.variable(), -1, 1, 1));
+        return toResblock(y);
+    }
 }

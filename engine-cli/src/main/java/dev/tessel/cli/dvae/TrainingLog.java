@@ -20,7 +20,8 @@ import java.util.Locale;
 final class TrainingLog {
     static final String CSV = "train-log.csv";
     static final String PLOT = "loss.png";
-    private static final String HEADER = "step,loss,reconstruction_nll,kl,temperature,kl_weight,learning_rate,grad_norm,seconds";
+    /** skipped is 1 for an update that changed nothing; loss_scale is the global loss scale after it (1 in fp32). */
+    private static final String HEADER = "step,loss,reconstruction_nll,kl,temperature,kl_weight,learning_rate,grad_norm,skipped,loss_scale,seconds";
 
     private final Path dir;
     private final List<double[]> rows = new ArrayList<>();
@@ -54,10 +55,10 @@ final class TrainingLog {
 
     void add(DvaeTrainer.StepReport r) {
         double[] row = {r.step(), r.loss(), r.reconstructionNll(), r.kl(), r.temperature(), r.klWeight(), r.learningRate(), r.gradNorm(),
-                r.secondsThisStep()};
+                r.skipped() ? 1 : 0, r.lossScale(), r.secondsThisStep()};
         rows.add(row);
-        pending.append(String.format(Locale.ROOT, "%d,%.7g,%.7g,%.7g,%.6g,%.6g,%.6g,%.5g,%.4f%n", r.step(), r.loss(), r.reconstructionNll(),
-                r.kl(), r.temperature(), r.klWeight(), r.learningRate(), r.gradNorm(), r.secondsThisStep()));
+        pending.append(String.format(Locale.ROOT, "%d,%.7g,%.7g,%.7g,%.6g,%.6g,%.6g,%.5g,%d,%.9g,%.4f%n", r.step(), r.loss(), r.reconstructionNll(),
+                r.kl(), r.temperature(), r.klWeight(), r.learningRate(), r.gradNorm(), r.skipped() ? 1 : 0, r.lossScale(), r.secondsThisStep()));
     }
 
     /** Appends the new rows to the CSV and redraws the loss curve. */

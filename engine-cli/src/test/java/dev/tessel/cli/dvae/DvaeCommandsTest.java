@@ -62,7 +62,35 @@ class DvaeCommandsTest {
     }
 
     @Test
+    void mixedPrecisionTrainsLogsTheScaleAndResumesInMixed(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("run");
+        String trained = run(new DvaeTrainCommand(), "--out", out.toString(), "--steps", "2", "--batch", "2", "--checkpoint-every", "1",
+                "--precision", "mixed");
+        assertTrue(trained.contains("mixed precision (one global loss scale)"), trained);
+        assertTrue(trained.contains("mixed precision: loss scale 8203.36, 0 of 2 updates skipped"), trained);
+        assertTrue(Files.size(out.resolve("loss-scale.png")) > 0);
+        Path checkpoint = out.resolve("checkpoint.safetensors");
+        try (SafetensorsFile f = Safetensors.read(checkpoint)) {
+            assertEquals("mixed", f.metadata().get("precision"));
+            assertEquals(8192 * Math.pow(2, 2 / 1000.0), f.tensor("grad_scale.global.scale").getDouble(0), 1e-9);
+        }
+
+        var switched = assertThrows(UsageException.class, () -> run(new DvaeTrainCommand(), "--out", out.toString(), "--resume", "--precision", "fp32"));
+        assertTrue(switched.getMessage().contains("was trained with --precision mixed"), switched.getMessage());
+        String resumed = run(new DvaeTrainCommand(), "--out", out.toString(), "--resume", "--steps", "3");
+        assertTrue(resumed.contains("mixed precision: loss scale 8209.05, 0 of 3 updates skipped"), resumed);
+        List<String> log = Files.readAllLines(out.resolve("train-log.csv"));
+        assertEquals("step,loss,reconstruction_nll,kl,temperature,kl_weight,learning_rate,grad_norm,skipped,loss_scale,seconds", log.get(0));
+        String[] third = log.get(3).split(",");
+        assertEquals("3", third[0]);
+        assertEquals("0", third[8], "not skipped");
+        assertEquals(8192 * Math.pow(2, 3 / 1000.0), Double.parseDouble(third[9]), 1e-4, "the scale after 3 finite updates");
+    }
+
+    @Test
     void usageErrorsNameWhatIsMissing(@TempDir Path dir) {
+        var badPrecision = assertThrows(UsageException.class, () -> run(new DvaeTrainCommand(), "--out", dir.toString(), "--precision", "fp16"));
+        assertEquals("--precision must be fp32 or mixed, got 'fp16'", badPrecision.getMessage());
         var noOut = assertThrows(UsageException.class, () -> run(new DvaeTrainCommand(), "--steps", "2"));
         assertTrue(noOut.getMessage().contains("--out DIR is required"), noOut.getMessage());
         var noResume = assertThrows(UsageException.class, () -> run(new DvaeTrainCommand(), "--out", dir.toString(), "--resume"));

@@ -4,12 +4,14 @@
 // Invariants: state-dict keys are "encoder." / "decoder." + the reference keys; images enter as
 // [0,1] pixels and are map_pixels'd here, exactly once; every loss is normalised per value
 // (divided by batch · channels · size², the paper's 256·256·3), so its scale does not depend on
-// the image size or batch.
+// the image size or batch. The logits, the sample and the loss are fp32 whatever the precision
+// policy: only the blocks' residual paths follow it (fp16 in mixed mode, DALL·E 2.4).
 package dev.tessel.models.dvae;
 
 import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Ops;
 import dev.tessel.autograd.Variable;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.Functional;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.tensor.DType;
@@ -55,11 +57,17 @@ public final class Dvae extends Module {
 
     /** As above; with {@code straightThrough} the decoder gets one_hot(argmax y) + y - stopgrad(y) instead of y. */
     public Elbo relaxedElbo(Tensor images, double temperature, double klWeight, long noiseSeed, long noiseOffset, boolean straightThrough) {
+        return relaxedElbo(images, temperature, klWeight, noiseSeed, noiseOffset, straightThrough, MixedPrecision.fp32());
+    }
+
+    /** As above, the blocks' residual paths in {@code policy}'s resblock dtype (fp16 when mixed). */
+    public Elbo relaxedElbo(Tensor images, double temperature, double klWeight, long noiseSeed, long noiseOffset, boolean straightThrough,
+                            MixedPrecision policy) {
         checkImages(images);
         Tensor x = mapPixels(images);
-        Variable logits = encoder.forward(Variable.constant(x));                       // (B, V, g, g)
+        Variable logits = encoder.forward(Variable.constant(x), policy);               // (B, V, g, g)
         Variable z = Functional.gumbelSoftmax(logits, noiseSeed, noiseOffset, temperature, 1, straightThrough);
-        Variable stats = decoder.forward(z);                                           // (B, 2C, S, S)
+        Variable stats = decoder.forward(z, policy);                                   // (B, 2C, S, S)
         int c = config.channels();
         Variable nll = config.likelihood().negativeLogLikelihoodSum(x, Ops.slice(stats, 1, 0, c), Ops.slice(stats, 1, c, 2 * c));
         Variable kl = klToUniform(logits);

@@ -2,11 +2,13 @@
 // vocabulary -> the logit-Laplace statistics of every pixel.
 //
 // Invariant: state-dict keys equal the reference's; output channels 0..C-1 are mu and C..2C-1
-// are ln b of the logit-Laplace likelihood (FORMAT.md 3.2).
+// are ln b of the logit-Laplace likelihood (FORMAT.md 3.2); the input conv, the path between the
+// blocks and the output statistics compute in fp32 whatever the precision policy.
 package dev.tessel.models.dvae;
 
 import dev.tessel.autograd.Ops;
 import dev.tessel.autograd.Variable;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.Conv2d;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.tensor.DType;
@@ -48,6 +50,11 @@ public final class DvaeDecoder extends Module {
      * (f = 2^(groupCount-1)): mu then ln b. Any grid size works, as in the reference.
      */
     public Variable forward(Variable z) {
+        return forward(z, MixedPrecision.fp32());
+    }
+
+    /** As above, each block's residual path in {@code policy}'s resblock dtype; the input and output convs stay fp32. */
+    public Variable forward(Variable z, MixedPrecision policy) {
         int[] s = z.shape();
         if (s.length != 4 || s[1] != config.vocabSize() || s[2] == 0 || s[3] == 0 || z.dtype() != DType.F32) {
             throw new IllegalArgumentException("DvaeDecoder: codes " + z.dtype() + Arrays.toString(s) + " must be F32 [B, "
@@ -55,7 +62,7 @@ public final class DvaeDecoder extends Module {
         }
         Variable h = input.forward(z);
         for (int g = 0; g < groups.length; g++) {
-            for (ResBlock block : groups[g]) h = block.forward(h);
+            for (ResBlock block : groups[g]) h = block.forward(h, policy);
             if (g < groups.length - 1) h = Ops.upsampleNearest2x(h);
         }
         return output.forward(Ops.relu(h));

@@ -2,12 +2,13 @@
 // over the vocabulary at each cell of the token grid.
 //
 // Invariant: state-dict keys equal the reference's (blocks.input.w, blocks.group_g.block_i...,
-// blocks.output.conv.w), so an exported reference encoder loads unchanged; the logits conv
-// computes in fp32 whatever else changes.
+// blocks.output.conv.w), so an exported reference encoder loads unchanged; the input conv, the
+// path between the blocks and the logits conv compute in fp32 whatever the precision policy.
 package dev.tessel.models.dvae;
 
 import dev.tessel.autograd.Ops;
 import dev.tessel.autograd.Variable;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.Conv2d;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.tensor.DType;
@@ -48,6 +49,11 @@ public final class DvaeEncoder extends Module {
      * the pool takes whole windows), not only the configured imageSize.
      */
     public Variable forward(Variable x) {
+        return forward(x, MixedPrecision.fp32());
+    }
+
+    /** As above, each block's residual path in {@code policy}'s resblock dtype (see {@link ResBlock}). */
+    public Variable forward(Variable x, MixedPrecision policy) {
         int[] s = x.shape();
         int f = 1 << (config.groupCount() - 1);
         if (s.length != 4 || s[1] != config.channels() || s[2] % f != 0 || s[3] % f != 0 || s[2] == 0 || s[3] == 0 || x.dtype() != DType.F32) {
@@ -56,7 +62,7 @@ public final class DvaeEncoder extends Module {
         }
         Variable h = input.forward(x);
         for (int g = 0; g < groups.length; g++) {
-            for (ResBlock block : groups[g]) h = block.forward(h);
+            for (ResBlock block : groups[g]) h = block.forward(h, policy);
             if (g < groups.length - 1) h = Ops.maxPool2x2(h);
         }
         h = Ops.relu(h);

@@ -3,11 +3,13 @@
 //
 // Invariant: parameter names are the reference's (id_path.w/.b only when the width changes,
 // res_path.conv_1..conv_4.w/.b) and out = id_path(x) + postGain · res_path(x), with no
-// normalisation layer anywhere.
+// normalisation layer anywhere. Only res_path follows the precision policy: id_path, the sum and
+// the postGain product are the identity path and stay fp32 (DALL·E 2.4).
 package dev.tessel.models.dvae;
 
 import dev.tessel.autograd.Ops;
 import dev.tessel.autograd.Variable;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.Conv2d;
 import dev.tessel.autograd.nn.Module;
 import java.util.random.RandomGenerator;
@@ -33,10 +35,15 @@ final class ResBlock extends Module {
         for (int i = 0; i < 4; i++) residual[i] = path.add("conv_" + (i + 1), new Conv2d(widths[i], widths[i + 1], kernels[i], rng));
     }
 
-    Variable forward(Variable x) {
-        Variable h = x;
-        for (Conv2d conv : residual) h = conv.forward(Ops.relu(h));
+    /**
+     * x F32 -> F32. res_path runs in the policy's resblock dtype: in mixed mode its activations are
+     * fp16 and its conv weights are cast from their fp32 masters where used (biases added in fp32);
+     * in fp32 mode every cast is the identity, so the graph is the plain fp32 one.
+     */
+    Variable forward(Variable x, MixedPrecision policy) {
+        Variable h = policy.toResblock(x);
+        for (Conv2d conv : residual) h = policy.conv2d(Ops.relu(h), conv);
         Variable id = idPath == null ? x : idPath.forward(x);
-        return Ops.add(id, Ops.mulScalar(h, postGain));
+        return Ops.add(id, Ops.mulScalar(policy.toFull(h), postGain));
     }
 }
