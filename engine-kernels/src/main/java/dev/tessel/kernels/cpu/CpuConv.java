@@ -11,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
@@ -158,41 +157,50 @@ final class CpuConv {
         });
     }
 
-    /** dW [Cout, Cin*k*k] = sum over images and pixel tiles of gradOut [Cout, tile] · col [Cin*k*k, tile]^T. */
+    /**
+     * dW [Cout, Cin*k*k] = sum over images and pixel tiles of gradOut [Cout, tile] · col [Cin*k*k, tile]^T.
+     * The tasks split into fixed contiguous ranges, one partial sum each, added in range order: a
+     * task-stealing split made which images a partial held depend on thread timing, so the same
+     * step could round differently from run to run (and an exact resume could drift).
+     */
     private static Tensor backwardWeightF32(Tensor x, Tensor gradOut, int batch, int cin, int cout, int h, int w, int k) {
         int hw = h * w, depth = cin * k * k;
-        int tiles = (hw + TILE_PIXELS - 1) / TILE_PIXELS;
+        int tiles = (hw + TILE_PIXELS - 1) / TILE_PIXELS, tasks = batch * tiles;
         MemorySegment xs = x.segment(), gs = gradOut.segment();
         long xOff = x.offset(), gOff = gradOut.offset();
-        ConcurrentLinkedQueue<Tensor> partials = new ConcurrentLinkedQueue<>();
-        forTasks(batch * tiles, (nextTask, gemmsFork) -> {
-            Tensor partial = Tensor.zeros(DType.F32, cout, depth);
-            MemorySegment ps = partial.segment();
-            try (Arena arena = scratchArena(gemmsFork)) {
-                MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
-                for (int task = nextTask.getAsInt(); task >= 0; task = nextTask.getAsInt()) {
-                    int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, n = Math.min(hw, p0 + TILE_PIXELS) - p0;
-                    long image = xOff + (long) b * cin * hw, grad = gOff + (long) b * cout * hw + p0;
-                    if (k == 1) {
-                        CpuGemm.sgemm(cout, depth, n, gs, grad, hw, 1, xs, image + p0, 1, hw, ps, 0, depth, true);
-                    } else {
-                        for (int q0 = 0; q0 < depth; q0 += DEPTH_SLAB) {
-                            int q1 = Math.min(depth, q0 + DEPTH_SLAB);
-                            Im2col.fill(xs, image, h, w, k, q0, q1, p0, p0 + n, col, 0, n);
-                            // B(p, q) = col[q, p]: the transpose of the col slab, read through strides
-                            CpuGemm.sgemm(cout, q1 - q0, n, gs, grad, hw, 1, col, 0, 1, n, ps, q0, depth, true);
+        int ranges = Math.min(CpuThreads.threads(), tasks);
+        Tensor[] partials = new Tensor[ranges];
+        CpuThreads.parallelFor(ranges, 1, (from, to) -> {
+            for (int range = from; range < to; range++) {
+                Tensor partial = Tensor.zeros(DType.F32, cout, depth);
+                MemorySegment ps = partial.segment();
+                // one range runs on the calling thread and its GEMMs spread over the pool, which reads col
+                try (Arena arena = scratchArena(ranges == 1 && CpuThreads.threads() > 1)) {
+                    MemorySegment col = k == 1 ? null : arena.allocate((long) Math.min(depth, DEPTH_SLAB) * Math.min(hw, TILE_PIXELS) * Float.BYTES, 64);
+                    for (int task = (int) ((long) tasks * range / ranges), end = (int) ((long) tasks * (range + 1) / ranges); task < end; task++) {
+                        int b = task / tiles, p0 = (task % tiles) * TILE_PIXELS, n = Math.min(hw, p0 + TILE_PIXELS) - p0;
+                        long image = xOff + (long) b * cin * hw, grad = gOff + (long) b * cout * hw + p0;
+                        if (k == 1) {
+                            CpuGemm.sgemm(cout, depth, n, gs, grad, hw, 1, xs, image + p0, 1, hw, ps, 0, depth, true);
+                        } else {
+                            for (int q0 = 0; q0 < depth; q0 += DEPTH_SLAB) {
+                                int q1 = Math.min(depth, q0 + DEPTH_SLAB);
+                                Im2col.fill(xs, image, h, w, k, q0, q1, p0, p0 + n, col, 0, n);
+                                // B(p, q) = col[q, p]: the transpose of the col slab, read through strides
+                                CpuGemm.sgemm(cout, q1 - q0, n, gs, grad, hw, 1, col, 0, 1, n, ps, q0, depth, true);
+                            }
                         }
                     }
                 }
+                partials[range] = partial;
             }
-            partials.add(partial);
         });
-        Tensor sum = partials.poll();
+        Tensor sum = partials[0];
         MemorySegment ss = sum.segment();
-        for (Tensor partial : partials) {
-            MemorySegment ps = partial.segment();
+        for (int r = 1; r < ranges; r++) {
+            MemorySegment ps = partials[r].segment();
             for (long i = 0, total = (long) cout * depth; i < total; i++) ss.setAtIndex(F, i, ss.getAtIndex(F, i) + ps.getAtIndex(F, i));
-            partial.close();
+            partials[r].close();
         }
         return sum.reshape(cout, cin, k, k);
     }

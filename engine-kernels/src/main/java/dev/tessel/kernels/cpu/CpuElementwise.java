@@ -113,9 +113,9 @@ final class CpuElementwise {
             MemorySegment aSeg, bSeg;
             long aOff, bOff;
             if (f32 && sa == 1) { aSeg = a.segment(); aOff = pa * Float.BYTES; }
-            else { aSeg = stage(a, pa, sa, length); aOff = 0; }
+            else { aSeg = stage(a, pa, sa, length, 0); aOff = 0; }
             if (f32 && sb == 1) { bSeg = b.segment(); bOff = pb * Float.BYTES; }
-            else { bSeg = stage(b, pb, sb, length); bOff = 0; }
+            else { bSeg = stage(b, pb, sb, length, 1); bOff = 0; }
             if (f32) {
                 FloatLanes.binary(op, aSeg, aOff, bSeg, bOff, out.segment(), flat * Float.BYTES, length);
             } else {
@@ -127,11 +127,24 @@ final class CpuElementwise {
         return out;
     }
 
-    private static MemorySegment stage(Tensor t, long start, long stride, int length) {
-        float[] buf = new float[length];
-        FloatRuns.read(t, start, stride, buf, 0, length);
-        return MemorySegment.ofArray(buf);
+    /**
+     * Per thread, the two staging buffers of a binary op's operands (slot 0: a, slot 1: b), kept
+     * between calls: a piece can be a whole activation (megabytes), and a fresh array per call
+     * (zeroed, often a humongous allocation) cost more than the op itself.
+     */
+    private static final ThreadLocal<float[][]> STAGING = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
+    /** The strided run of t as a dense float32 segment of {@code length} elements, in this thread's staging slot. */
+    private static MemorySegment stage(Tensor t, long start, long stride, int length, int slot) {
+        float[][] buffers = STAGING.get();
+        float[] buffer = buffers[slot].length >= length ? buffers[slot] : new float[length];
+        if (length <= MAX_KEPT_STAGING) buffers[slot] = buffer;
+        FloatRuns.read(t, start, stride, buffer, 0, length);
+        return MemorySegment.ofArray(buffer).asSlice(0, (long) length * Float.BYTES);
     }
+
+    /** Staging buffers up to this many floats (16 MB) are kept per thread; larger ones are not held on to. */
+    private static final int MAX_KEPT_STAGING = 1 << 22;
 
     /** Raw bits are copied, so every dtype works; a U8 condition is true when nonzero, like BOOL. */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {

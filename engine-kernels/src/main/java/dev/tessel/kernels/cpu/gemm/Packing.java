@@ -90,16 +90,29 @@ final class Packing {
 
     /** Full 6-row A strip of an F32 operand: six read streams (adjacent when column-major), one sequential write. */
     private static void copyFullStrip(MemorySegment src, long start, long rowStride, long colStride, int kc, float[] dst, int base) {
-        long r1 = start + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride, r4 = r3 + rowStride, r5 = r4 + rowStride;
-        for (int p = 0; p < kc; p++) {
-            long col = p * colStride;
-            int to = base + p * 6;
-            dst[to] = src.getAtIndex(Operand.FLOAT, start + col);
-            dst[to + 1] = src.getAtIndex(Operand.FLOAT, r1 + col);
-            dst[to + 2] = src.getAtIndex(Operand.FLOAT, r2 + col);
-            dst[to + 3] = src.getAtIndex(Operand.FLOAT, r3 + col);
-            dst[to + 4] = src.getAtIndex(Operand.FLOAT, r4 + col);
-            dst[to + 5] = src.getAtIndex(Operand.FLOAT, r5 + col);
+        if (colStride == 1) {
+            // rows contiguous along k: one bulk copy per row, then interleave in plain array code
+            // (a checked segment read per element cost as much as the micro-kernel's arithmetic)
+            float[] row = new float[kc];
+            for (int r = 0; r < 6; r++) {
+                MemorySegment.copy(src, Operand.FLOAT, (start + r * rowStride) * 4, row, 0, kc);
+                for (int p = 0; p < kc; p++) dst[base + p * 6 + r] = row[p];
+            }
+        } else if (rowStride == 1) {
+            // a transposed operand: the strip's six values of each k are adjacent in both places
+            for (int p = 0; p < kc; p++) MemorySegment.copy(src, Operand.FLOAT, (start + p * colStride) * 4, dst, base + p * 6, 6);
+        } else {
+            long r1 = start + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride, r4 = r3 + rowStride, r5 = r4 + rowStride;
+            for (int p = 0; p < kc; p++) {
+                long col = p * colStride;
+                int to = base + p * 6;
+                dst[to] = src.getAtIndex(Operand.FLOAT, start + col);
+                dst[to + 1] = src.getAtIndex(Operand.FLOAT, r1 + col);
+                dst[to + 2] = src.getAtIndex(Operand.FLOAT, r2 + col);
+                dst[to + 3] = src.getAtIndex(Operand.FLOAT, r3 + col);
+                dst[to + 4] = src.getAtIndex(Operand.FLOAT, r4 + col);
+                dst[to + 5] = src.getAtIndex(Operand.FLOAT, r5 + col);
+            }
         }
     }
 
