@@ -1,7 +1,6 @@
 package dev.tessel.kernels.cpu.gemm;
 
 import dev.tessel.kernels.cpu.CpuThreads;
-import dev.tessel.tensor.DType;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -58,10 +57,6 @@ public final class SgemmDriver {
             // C^T (1 x m) = b^T (1 x k) · A^T (k x m): the same row product with A's strides swapped.
             Operand aTransposed = new Operand(a.segment(), a.dtype(), a.offset(), a.colStride(), a.rowStride());
             VectorTimesMatrix.multiplyAdd(column(b, k), aTransposed, m, c, cOffset, cRowStride, threads);
-            return;
-        }
-        if (m <= VectorTimesMatrix.MAX_DOT_ROWS && b.dtype() == DType.F32 && b.rowStride() == 1 && b.colStride() != 1) {
-            VectorTimesMatrix.multiplyAddRows(rows(a, m, k), m, b, n, c, cOffset, cRowStride, threads);
             return;
         }
         if (small) {
@@ -149,13 +144,6 @@ public final class SgemmDriver {
     private static float[] row(Operand x, int length) {
         float[] v = new float[length];
         x.readLine(x.index(0, 0), x.colStride(), length, v, 0, 1);
-        return v;
-    }
-
-    /** The m x k operand staged row-major. */
-    private static float[] rows(Operand x, int m, int k) {
-        float[] v = new float[m * k];
-        for (int i = 0; i < m; i++) x.readLine(x.index(i, 0), x.colStride(), k, v, i * k, 1);
         return v;
     }
 

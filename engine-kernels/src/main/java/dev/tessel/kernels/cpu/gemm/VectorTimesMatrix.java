@@ -68,10 +68,10 @@ final class VectorTimesMatrix {
                         s2 = FloatVector.fromMemorySegment(MicroKernel.S, m, c2 + off, ORDER).fma(xp, s2);
                         s3 = FloatVector.fromMemorySegment(MicroKernel.S, m, c3 + off, ORDER).fma(xp, s3);
                     }
-                    addDot(x, 0, k, m, c0, LaneSum.of(s0), vectorEnd, c, outOffset + j * outStride);
-                    addDot(x, 0, k, m, c1, LaneSum.of(s1), vectorEnd, c, outOffset + (j + 1) * outStride);
-                    addDot(x, 0, k, m, c2, LaneSum.of(s2), vectorEnd, c, outOffset + (j + 2) * outStride);
-                    addDot(x, 0, k, m, c3, LaneSum.of(s3), vectorEnd, c, outOffset + (j + 3) * outStride);
+                    addDot(x, m, c0, LaneSum.of(s0), vectorEnd, c, outOffset + j * outStride);
+                    addDot(x, m, c1, LaneSum.of(s1), vectorEnd, c, outOffset + (j + 1) * outStride);
+                    addDot(x, m, c2, LaneSum.of(s2), vectorEnd, c, outOffset + (j + 2) * outStride);
+                    addDot(x, m, c3, LaneSum.of(s3), vectorEnd, c, outOffset + (j + 3) * outStride);
                 }
                 for (; j < to; j++) {
                     long column = matrix.index(0, j) * 4;
@@ -79,61 +79,16 @@ final class VectorTimesMatrix {
                     for (int p = 0; p < vectorEnd; p += LANES) {
                         sum = FloatVector.fromMemorySegment(MicroKernel.S, m, column + p * 4L, ORDER).fma(FloatVector.fromArray(MicroKernel.S, x, p), sum);
                     }
-                    addDot(x, 0, k, m, column, LaneSum.of(sum), vectorEnd, c, outOffset + j * outStride);
+                    addDot(x, m, column, LaneSum.of(sum), vectorEnd, c, outOffset + j * outStride);
                 }
             });
         }
     }
 
-    /** c[at] += (vectorPart + the scalar tail x[xOff+p]·column[p], vectorEnd <= p < k): one dot product finished. */
-    private static void addDot(float[] x, int xOff, int k, MemorySegment m, long column, float vectorPart, int vectorEnd, MemorySegment c, long at) {
+    /** c[at] += (vectorPart + the scalar tail x[p]·column[p], p >= vectorEnd): one column's dot product finished. */
+    private static void addDot(float[] x, MemorySegment m, long column, float vectorPart, int vectorEnd, MemorySegment c, long at) {
         float dot = vectorPart;
-        for (int p = vectorEnd; p < k; p++) dot += x[xOff + p] * m.getAtIndex(Operand.FLOAT, column / 4 + p);
+        for (int p = vectorEnd; p < x.length; p++) dot += x[p] * m.getAtIndex(Operand.FLOAT, column / 4 + p);
         c.setAtIndex(Operand.FLOAT, at, c.getAtIndex(Operand.FLOAT, at) + dot);
-    }
-
-    /** Dot products (the matrix's columns contiguous) for at most this many rows at once; more rows repay packing. */
-    static final int MAX_DOT_ROWS = 16;
-
-    /**
-     * C (m x n, row i at cOffset + i*cRowStride) += A · matrix for a few rows of A (m <= MAX_DOT_ROWS,
-     * staged row-major in {@code a}, k columns) and a matrix whose columns are contiguous (a linear
-     * layer's weight, transposed): each column is streamed once for all the rows, four rows per
-     * pass, where packing would copy the whole weight for a handful of rows (a batch of sampled
-     * images, one token each). Every element sums exactly as the one-row dot product does.
-     */
-    static void multiplyAddRows(float[] a, int m, Operand matrix, int n, MemorySegment c, long cOffset, long cRowStride, int threads) {
-        int k = a.length / m;
-        MemorySegment w = matrix.segment();
-        int vectorEnd = MicroKernel.S.loopBound(k);
-        CpuThreads.parallelFor(n, 16, threads, (from, to) -> {
-            for (int j = from; j < to; j++) {
-                long column = matrix.index(0, j) * 4;
-                int i = 0;
-                for (; i + 4 <= m; i += 4) {
-                    int x0 = i * k, x1 = x0 + k, x2 = x1 + k, x3 = x2 + k;
-                    FloatVector s0 = FloatVector.zero(MicroKernel.S), s1 = s0, s2 = s0, s3 = s0;
-                    for (int p = 0; p < vectorEnd; p += LANES) {
-                        FloatVector wp = FloatVector.fromMemorySegment(MicroKernel.S, w, column + p * 4L, ORDER);
-                        s0 = wp.fma(FloatVector.fromArray(MicroKernel.S, a, x0 + p), s0);
-                        s1 = wp.fma(FloatVector.fromArray(MicroKernel.S, a, x1 + p), s1);
-                        s2 = wp.fma(FloatVector.fromArray(MicroKernel.S, a, x2 + p), s2);
-                        s3 = wp.fma(FloatVector.fromArray(MicroKernel.S, a, x3 + p), s3);
-                    }
-                    long at = cOffset + i * cRowStride + j;
-                    addDot(a, x0, k, w, column, LaneSum.of(s0), vectorEnd, c, at);
-                    addDot(a, x1, k, w, column, LaneSum.of(s1), vectorEnd, c, at + cRowStride);
-                    addDot(a, x2, k, w, column, LaneSum.of(s2), vectorEnd, c, at + 2 * cRowStride);
-                    addDot(a, x3, k, w, column, LaneSum.of(s3), vectorEnd, c, at + 3 * cRowStride);
-                }
-                for (; i < m; i++) {
-                    FloatVector sum = FloatVector.zero(MicroKernel.S);
-                    for (int p = 0; p < vectorEnd; p += LANES) {
-                        sum = FloatVector.fromMemorySegment(MicroKernel.S, w, column + p * 4L, ORDER).fma(FloatVector.fromArray(MicroKernel.S, a, i * k + p), sum);
-                    }
-                    addDot(a, i * k, k, w, column, LaneSum.of(sum), vectorEnd, c, cOffset + i * cRowStride + j);
-                }
-            }
-        });
     }
 }
