@@ -174,7 +174,7 @@ final class AttentionTiles {
             e.intoArray(s, off + j);
             sum = sum.add(e);
         }
-        return LaneSum.of(sum);
+        return LaneSum.of256(sum);
     }
 
     /**
@@ -193,7 +193,7 @@ final class AttentionTiles {
     }
 
     /** The sum of the 8 lanes at x[off ..]. */
-    static float laneSum(float[] x, int off) { return LaneSum.of(FloatVector.fromArray(S, x, off)); }
+    static float laneSum(float[] x, int off) { return LaneSum.of256(FloatVector.fromArray(S, x, off)); }
 
     /** x[off .. off+width) *= factor. */
     static void scale(float[] x, int off, int width, float factor) {

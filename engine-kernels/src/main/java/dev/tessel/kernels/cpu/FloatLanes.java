@@ -305,7 +305,7 @@ final class FloatLanes {
             a3 = a3.add(load(s, b + 3L * width * Float.BYTES));
         }
         for (int bound = SPECIES.loopBound(n); i < bound; i += width) a0 = a0.add(load(s, offset + (long) i * Float.BYTES));
-        float total = LaneSum.of(a0.add(a1).add(a2.add(a3)));
+        float total = LaneSum.ofPreferred(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) total += s.get(FLOAT, offset + (long) i * Float.BYTES);
         return total;
     }
@@ -330,7 +330,7 @@ final class FloatLanes {
             e.intoMemorySegment(dst, dstOffset + step, ORDER);
             acc = acc.add(e);
         }
-        float total = LaneSum.of(acc);
+        float total = LaneSum.ofPreferred(acc);
         for (; i < n; i++) {
             long step = (long) i * Float.BYTES;
             float e = (float) Math.exp(src.get(FLOAT, srcOffset + step) - shift);
@@ -374,7 +374,7 @@ final class FloatLanes {
             FloatVector d = load(s, offset + (long) i * Float.BYTES).sub(mean);
             acc = d.fma(d, acc);
         }
-        float total = LaneSum.of(acc);
+        float total = LaneSum.ofPreferred(acc);
         for (; i < n; i++) {
             float d = s.get(FLOAT, offset + (long) i * Float.BYTES) - mean;
             total += d * d;

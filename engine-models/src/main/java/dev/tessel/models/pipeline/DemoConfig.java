@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * The demo's settings. Budgets are a step count AND a wall-clock cap (TrainingLoop); the demo
- * preset's caps add up to 13.4 of the 15 minutes: dVAE 5.7 min, transformer 5 min, reranker 2 min,
+ * preset's caps add up to 14.4 of the 15 minutes: dVAE 6.7 min, transformer 5 min, reranker 2 min,
  * generation and evaluation 45 s (so a second run, which only evaluates, stays under a minute);
  * the rest is for tokenising the transformer's image pool, the BPE, JVM start and the report.
  * The dVAE gets the largest share because it is what limits a match: a dVAE that has not learned
@@ -30,7 +30,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
     /** The default of ./tessel demo. */
     public static DemoConfig demo() {
         return new DemoConfig("demo", 0, 32,
-                DvaeConfig.tiny(), 32, new TrainingLoop.Budget(3000, 340),
+                DvaeConfig.tiny(), 32, new TrainingLoop.Budget(3000, 400),
                 512, 4000,
                 4, 128, 4, 16, 32, 1e-3, 2048, new TrainingLoop.Budget(4000, 300),
                 "small", 64, 1e-3, new TrainingLoop.Budget(2000, 120),

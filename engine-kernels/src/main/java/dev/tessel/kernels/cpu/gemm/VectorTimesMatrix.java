@@ -68,10 +68,10 @@ final class VectorTimesMatrix {
                         s2 = FloatVector.fromMemorySegment(MicroKernel.S, m, c2 + off, ORDER).fma(xp, s2);
                         s3 = FloatVector.fromMemorySegment(MicroKernel.S, m, c3 + off, ORDER).fma(xp, s3);
                     }
-                    addDot(x, m, c0, LaneSum.of(s0), vectorEnd, c, outOffset + j * outStride);
-                    addDot(x, m, c1, LaneSum.of(s1), vectorEnd, c, outOffset + (j + 1) * outStride);
-                    addDot(x, m, c2, LaneSum.of(s2), vectorEnd, c, outOffset + (j + 2) * outStride);
-                    addDot(x, m, c3, LaneSum.of(s3), vectorEnd, c, outOffset + (j + 3) * outStride);
+                    addDot(x, m, c0, LaneSum.of256(s0), vectorEnd, c, outOffset + j * outStride);
+                    addDot(x, m, c1, LaneSum.of256(s1), vectorEnd, c, outOffset + (j + 1) * outStride);
+                    addDot(x, m, c2, LaneSum.of256(s2), vectorEnd, c, outOffset + (j + 2) * outStride);
+                    addDot(x, m, c3, LaneSum.of256(s3), vectorEnd, c, outOffset + (j + 3) * outStride);
                 }
                 for (; j < to; j++) {
                     long column = matrix.index(0, j) * 4;
@@ -79,7 +79,7 @@ final class VectorTimesMatrix {
                     for (int p = 0; p < vectorEnd; p += LANES) {
                         sum = FloatVector.fromMemorySegment(MicroKernel.S, m, column + p * 4L, ORDER).fma(FloatVector.fromArray(MicroKernel.S, x, p), sum);
                     }
-                    addDot(x, m, column, LaneSum.of(sum), vectorEnd, c, outOffset + j * outStride);
+                    addDot(x, m, column, LaneSum.of256(sum), vectorEnd, c, outOffset + j * outStride);
                 }
             });
         }
