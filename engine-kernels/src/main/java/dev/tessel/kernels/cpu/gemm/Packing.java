@@ -28,15 +28,16 @@ final class Packing {
         for (int s = 0; s * mr < mc; s++) {
             int base = s * mr * kc;
             int rows = Math.min(mr, mc - s * mr);
-            if (rows == mr && a.dtype() == DType.F32) {
-                copyFullStrip(a.segment(), a.index(i0 + s * mr, p0), a.rowStride(), a.colStride(), kc, dst, base);
-            } else if (a.colStride() == 1) {
-                // Unit-stride rows (16-bit, or a partial F32 strip): convert each in one vectorisable pass, then interleave.
+            if (a.colStride() == 1) {
+                // Unit-stride rows: one bulk read (converting 16-bit) per row, then interleave in plain
+                // array code (a checked segment read per element cost as much as the micro-kernel).
                 float[] row = new float[kc];
                 for (int r = 0; r < rows; r++) {
                     a.readLine(a.index(i0 + s * mr + r, p0), 1, kc, row, 0, 1);
                     for (int p = 0; p < kc; p++) dst[base + p * mr + r] = row[p];
                 }
+            } else if (rows == mr && a.dtype() == DType.F32) {
+                copyFullStrip(a.segment(), a.index(i0 + s * mr, p0), a.rowStride(), a.colStride(), kc, dst, base);
             } else if (alongK) {
                 for (int r = 0; r < rows; r++) a.readLine(a.index(i0 + s * mr + r, p0), a.colStride(), kc, dst, base + r, mr);
             } else {
@@ -90,15 +91,7 @@ final class Packing {
 
     /** Full 6-row A strip of an F32 operand: six read streams (adjacent when column-major), one sequential write. */
     private static void copyFullStrip(MemorySegment src, long start, long rowStride, long colStride, int kc, float[] dst, int base) {
-        if (colStride == 1) {
-            // rows contiguous along k: one bulk copy per row, then interleave in plain array code
-            // (a checked segment read per element cost as much as the micro-kernel's arithmetic)
-            float[] row = new float[kc];
-            for (int r = 0; r < 6; r++) {
-                MemorySegment.copy(src, Operand.FLOAT, (start + r * rowStride) * 4, row, 0, kc);
-                for (int p = 0; p < kc; p++) dst[base + p * 6 + r] = row[p];
-            }
-        } else if (rowStride == 1) {
+        if (rowStride == 1) {
             // a transposed operand: the strip's six values of each k are adjacent in both places
             for (int p = 0; p < kc; p++) MemorySegment.copy(src, Operand.FLOAT, (start + p * colStride) * 4, dst, base + p * 6, 6);
         } else {

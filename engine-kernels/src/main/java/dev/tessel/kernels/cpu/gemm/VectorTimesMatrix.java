@@ -4,7 +4,6 @@ import dev.tessel.kernels.cpu.CpuThreads;
 import dev.tessel.kernels.cpu.LaneSum;
 import dev.tessel.tensor.DType;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
