@@ -17,7 +17,9 @@ import dev.tessel.tensor.Tensor;
  * <p>Invariant: moments may be stored in the parameter's dtype or in the paper's 16-bit formats
  * (m in MEAN_1_6_9, v in VAR_0_6_10: round to nearest even, saturating at the format's maximum);
  * an element whose gradient is not finite is left untouched (parameter and both moments) and
- * counted, never encoded.
+ * counted, never encoded. A parameter may itself be F16 (the paper keeps resblock weights in
+ * 16 bits, with no fp32 master copy): the update is computed in float from its decoded value and
+ * rounded to F16 once, at the end; its moments are then F32 or the 16-bit formats.
  */
 public record AdamWStep(double lr, double beta1, double beta2, double eps, double weightDecay, long step, double varianceClip) {
     public AdamWStep {
@@ -34,6 +36,12 @@ public record AdamWStep(double lr, double beta1, double beta2, double eps, doubl
         this(lr, beta1, beta2, eps, weightDecay, step, Double.POSITIVE_INFINITY);
     }
 
+    /**
+     * The dtype of full-width moments for a parameter of {@code param}: its own, except F32 for
+     * an F16 parameter (fp16 moments would lose the small (1-b2)·g² increments).
+     */
+    public static DType momentDtype(DType param) { return param == DType.F16 ? DType.F32 : param; }
+
     /** The factor the parameter is multiplied by first: 1 - lr·wd. */
     public double decay() { return 1 - lr * weightDecay; }
 
@@ -44,20 +52,22 @@ public record AdamWStep(double lr, double beta1, double beta2, double eps, doubl
     public double bias2Sqrt() { return Math.sqrt(1 - Math.pow(beta2, step)); }
 
     /**
-     * param F32 or F64, contiguous; grad a float of param's shape (any layout); expAvg of param's
-     * dtype or MEAN_1_6_9, expAvgSq of param's dtype or VAR_0_6_10, both contiguous, same shape.
+     * param F32, F64 or F16, contiguous; grad a float of param's shape (any layout); expAvg of
+     * param's dtype (F32 for an F16 parameter) or MEAN_1_6_9, expAvgSq likewise or VAR_0_6_10,
+     * both contiguous, same shape.
      */
     public static void check(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq) {
         String op = "adamwStep";
-        if (param.dtype() != DType.F32 && param.dtype() != DType.F64) {
-            throw new IllegalArgumentException(op + ": parameter " + OpChecks.describe(param) + " must be F32 or F64 (a float master copy)");
+        if (param.dtype() != DType.F32 && param.dtype() != DType.F64 && param.dtype() != DType.F16) {
+            throw new IllegalArgumentException(op + ": parameter " + OpChecks.describe(param) + " must be F32, F64 or F16");
         }
         OpChecks.requireFloat(op, grad);
-        if (expAvg.dtype() != param.dtype() && expAvg.dtype() != DType.MEAN_1_6_9) {
-            throw new IllegalArgumentException(op + ": first moment " + OpChecks.describe(expAvg) + " must be " + param.dtype() + " or MEAN_1_6_9");
+        DType wide = momentDtype(param.dtype());
+        if (expAvg.dtype() != wide && expAvg.dtype() != DType.MEAN_1_6_9) {
+            throw new IllegalArgumentException(op + ": first moment " + OpChecks.describe(expAvg) + " must be " + wide + " or MEAN_1_6_9");
         }
-        if (expAvgSq.dtype() != param.dtype() && expAvgSq.dtype() != DType.VAR_0_6_10) {
-            throw new IllegalArgumentException(op + ": second moment " + OpChecks.describe(expAvgSq) + " must be " + param.dtype() + " or VAR_0_6_10");
+        if (expAvgSq.dtype() != wide && expAvgSq.dtype() != DType.VAR_0_6_10) {
+            throw new IllegalArgumentException(op + ": second moment " + OpChecks.describe(expAvgSq) + " must be " + wide + " or VAR_0_6_10");
         }
         for (Tensor t : new Tensor[] {grad, expAvg, expAvgSq}) {
             if (!t.shape().equals(param.shape())) {

@@ -16,6 +16,7 @@ import dev.tessel.autograd.nn.Parameter;
 import dev.tessel.kernels.Backend;
 import dev.tessel.kernels.BinaryOp;
 import dev.tessel.kernels.Unscaled;
+import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -166,12 +167,17 @@ public final class GradScaler {
         return new StepReport(names, scales, skipped, underflow, global == null ? Double.NaN : global.value());
     }
 
-    /** Replaces each gradient by its filtered unscaled value; true when none was non-finite. */
+    /**
+     * Replaces each gradient by its filtered unscaled value; true when none was non-finite. A 16-bit
+     * gradient (of a weight stored in F16) is widened to F32 first: unscaled in F16, a true gradient
+     * below 2^-24 would flush to zero, undoing what the scale was for.
+     */
     private static boolean unscaleAll(Backend be, List<Parameter> parameters, double scale) {
         boolean finite = true;
         for (Parameter p : parameters) {
-            Tensor g = p.grad();
-            if (g == null) continue;
+            Tensor scaled = p.grad();
+            if (scaled == null) continue;
+            Tensor g = scaled.dtype() == DType.F16 || scaled.dtype() == DType.BF16 ? be.cast(scaled, DType.F32) : scaled;
             Unscaled u = be.unscaleFilter(g, scale);
             finite &= u.nonFinite() == 0;
             p.setGrad(u.values());

@@ -1,11 +1,12 @@
 // MixedPrecision: the precision policy a model asks when it builds its graph: which dtype the
 // resblock weights and activations use, and how the gradient scaling is done.
 //
-// Invariants (DALL·E section 2.4): parameters are always fp32 master copies; in MIXED mode a
-// resblock's weights are cast to fp16 where they are used and its activations are fp16, while
-// gains, biases, embeddings, unembeddings, logits and the identity (residual) path stay fp32.
-// In FP32 mode every cast is the identity, so a model written against this policy trains
-// unchanged in fp32.
+// Invariants (DALL·E section 2.4): in MIXED mode a resblock's weights are fp16 where they are used
+// -- stored in fp16 (the transformer, as the paper) or fp32 master copies cast at use (the dVAE)
+// -- and its activations are fp16, while gains, biases, embeddings, unembeddings, logits and the
+// identity (residual) path stay fp32. In FP32 mode every cast of an fp32 tensor is the identity,
+// so a model written against this policy trains unchanged in fp32; fp16-stored weights are then
+// widened at use (evaluating a mixed-precision model in fp32).
 package dev.tessel.autograd.mixed;
 
 import dev.tessel.autograd.Ops;
@@ -70,12 +71,15 @@ public record MixedPrecision(Mode mode, Scaling scaling) {
     /** An activation leaving the fp16 region for the fp32 identity path, gains, biases or logits. */
     public Variable toFull(Variable x) { return x.dtype() == DType.F32 ? x : Ops.cast(x, DType.F32); }
 
-    /** A resblock weight as used in the forward: its fp32 master copy cast to fp16 when mixed. */
+    /** A resblock weight as used in the forward, in the resblock dtype: cast at use unless stored in it. */
     public Variable weight(Parameter p) { return toResblock(p.variable()); }
 
-    /** {@code layer} inside a resblock: its own forward in fp32 mode (bit for bit), else {@link #linear(Variable, Parameter, Parameter)}. */
+    /**
+     * {@code layer} inside a resblock: its own forward in fp32 mode with fp32 weights (bit for bit),
+     * else {@link #linear(Variable, Parameter, Parameter)}.
+     */
     public Variable linear(Variable x, dev.tessel.autograd.nn.Linear layer) {
-        return mixed() ? linear(x, layer.weight(), layer.bias()) : layer.forward(x);
+        return mixed() || layer.weight().dtype() != DType.F32 ? linear(x, layer.weight(), layer.bias()) : layer.forward(x);
     }
 
     /**

@@ -30,6 +30,21 @@ public final class Linear extends Module {
         this.bias = withBias ? registerParameter("bias", Init.uniform(dtype, -bound, bound, rng, outFeatures)) : null;
     }
 
+    /**
+     * A layer around given tensors (owned by it from now on): weight [out, in], bias [out] or null;
+     * they may differ in dtype (e.g. an F16 weight beside an F32 bias, DALL·E's mixed precision).
+     */
+    public Linear(Tensor weight, Tensor bias) {
+        if (weight.rank() != 2 || (bias != null && (bias.rank() != 1 || bias.dim(0) != weight.dim(0)))) {
+            throw new IllegalArgumentException("Linear: weight must be [out, in] and bias [out], got " + weight.dtype() + weight.shape()
+                    + (bias == null ? "" : " and " + bias.dtype() + bias.shape()));
+        }
+        this.outFeatures = weight.dim(0);
+        this.inFeatures = weight.dim(1);
+        this.weight = registerParameter("weight", weight);
+        this.bias = bias == null ? null : registerParameter("bias", bias);
+    }
+
     /** x [..., in] -> [..., out]. */
     public Variable forward(Variable x) {
         if (x.shape().length < 1 || x.shape()[x.shape().length - 1] != inFeatures) {

@@ -7,7 +7,9 @@
 // once to float exactly where torch rounds it; float parameters are updated in float in torch's
 // operation order (so results match torch to a unit or two in the last place), float64 ones in
 // double; with 16-bit moments (withSixteenBitMoments) the backend's fused adamwStep decodes and
-// re-encodes them around the same update. Parameters are updated in place; a parameter without a gradient is skipped and its step
+// re-encodes them around the same update. F16 parameters (weights kept in 16 bits with no master
+// copy, as DALL·E's transformer) go through the same fused step: updated in float, rounded to F16
+// once; their full-width moments are F32. Parameters are updated in place; a parameter without a gradient is skipped and its step
 // count does not advance (torch's per-parameter "step").
 package dev.tessel.autograd.optim;
 
@@ -45,8 +47,8 @@ public final class AdamW {
         long step;
 
         State(Parameter p, boolean sixteenBit) {
-            this.expAvg = Tensor.zeros(sixteenBit ? DType.MEAN_1_6_9 : p.dtype(), p.shape());
-            this.expAvgSq = Tensor.zeros(sixteenBit ? DType.VAR_0_6_10 : p.dtype(), p.shape());
+            this.expAvg = Tensor.zeros(sixteenBit ? DType.MEAN_1_6_9 : AdamWStep.momentDtype(p.dtype()), p.shape());
+            this.expAvgSq = Tensor.zeros(sixteenBit ? DType.VAR_0_6_10 : AdamWStep.momentDtype(p.dtype()), p.shape());
         }
 
         public Tensor expAvg() { return expAvg; }
@@ -62,8 +64,8 @@ public final class AdamW {
                     + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps + ", weight_decay " + weightDecay);
         }
         for (Parameter p : parameters) {
-            if (p.dtype() != DType.F32 && p.dtype() != DType.F64) {
-                throw new IllegalArgumentException("AdamW: parameter " + p + " must be F32 or F64 (keep a float master copy of narrower weights)");
+            if (p.dtype() != DType.F32 && p.dtype() != DType.F64 && p.dtype() != DType.F16) {
+                throw new IllegalArgumentException("AdamW: parameter " + p + " must be F32, F64 or F16 (keep a float master copy of other narrow weights)");
             }
         }
         this.parameters = List.copyOf(parameters);
@@ -105,6 +107,19 @@ public final class AdamW {
     }
 
     public boolean sixteenBitMoments() { return sixteenBitMoments; }
+
+    /**
+     * Bytes the moments of all parameters take (allocated or not yet: the formats are fixed at
+     * construction), e.g. 4 per parameter with 16-bit moments, 8 for F32 ones.
+     */
+    public long momentBytes() {
+        long bytes = 0;
+        for (Parameter p : parameters) {
+            long perElement = sixteenBitMoments ? DType.MEAN_1_6_9.byteSize() + DType.VAR_0_6_10.byteSize() : 2L * AdamWStep.momentDtype(p.dtype()).byteSize();
+            bytes += perElement * p.numel();
+        }
+        return bytes;
+    }
 
     /** The moments of {@code p}, or null before its first step. */
     public State state(Parameter p) { return state.get(p); }
@@ -162,7 +177,7 @@ public final class AdamW {
             }
             State s = state.computeIfAbsent(p, q -> new State(q, sixteenBitMoments));
             s.step++;
-            if (s.expAvg.dtype() == DType.MEAN_1_6_9) {
+            if (s.expAvg.dtype() == DType.MEAN_1_6_9 || p.dtype() == DType.F16) {
                 Autograd.currentBackend().adamwStep(p.value(), g, s.expAvg, s.expAvgSq,
                         new AdamWStep(lr, beta1, beta2, eps, weightDecay, s.step, varianceClip));
                 continue;

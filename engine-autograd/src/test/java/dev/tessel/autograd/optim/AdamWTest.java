@@ -133,7 +133,45 @@ class AdamWTest {
         var bad = assertThrows(IllegalArgumentException.class, () -> new AdamW(List.of(a), 1e-3, 1.0, 0.9, 1e-8, 0));
         assertTrue(bad.getMessage().contains("betas"), bad.getMessage());
         var dtype = assertThrows(IllegalArgumentException.class,
-                () -> new AdamW(List.of(new Parameter("h", Tensor.zeros(DType.F16, 2))), 1e-3));
-        assertTrue(dtype.getMessage().contains("F16"), dtype.getMessage());
+                () -> new AdamW(List.of(new Parameter("h", Tensor.zeros(DType.BF16, 2))), 1e-3));
+        assertTrue(dtype.getMessage().contains("BF16") && dtype.getMessage().contains("F16"), dtype.getMessage());
+    }
+
+    @Test
+    void float16ParameterIsUpdatedInFloatAndRoundedOnce() {
+        // Weights kept in F16 without a master copy (the transformer's mixed precision): each step
+        // is the float update of the decoded value, rounded to F16 once; moments are F32 (or 16-bit).
+        double lr = 1e-2, b1 = 0.9, b2 = 0.96, eps = 1e-8, wd = 4.5e-2;
+        Parameter param = new Parameter("w", Tensor.of(new float[] {0.5f, -0.02f, 1.5f, 3e-3f}, 4).to(DType.F16));
+        for (boolean sixteenBitMoments : new boolean[] {false, true}) {
+            AdamW adam = new AdamW(List.of(param), lr, b1, b2, eps, wd);
+            if (sixteenBitMoments) adam.withSixteenBitMoments();
+            double[] m = new double[4], v = new double[4];
+            float[][] grads = {{0.1f, -0.2f, 3f, 1e-4f}, {0.02f, 0.5f, -1f, 1e-4f}, {1f, 1f, 1f, -1e-4f}};
+            for (int t = 1; t <= grads.length; t++) {
+                double[] before = new double[4];
+                for (int i = 0; i < 4; i++) before[i] = param.value().getDouble(i);
+                param.setGrad(Tensor.of(grads[t - 1].clone(), 4));
+                adam.step();
+                assertEquals(DType.F16, param.dtype(), "the parameter stays F16");
+                for (int i = 0; i < 4; i++) {
+                    double g = grads[t - 1][i];
+                    m[i] = b1 * m[i] + (1 - b1) * g;
+                    v[i] = b2 * v[i] + (1 - b2) * g * g;
+                    double update = lr / (1 - Math.pow(b1, t)) * m[i] / (Math.sqrt(v[i] / (1 - Math.pow(b2, t))) + eps);
+                    double want = before[i] * (1 - lr * wd) - update;
+                    // One F16 rounding of the result (a float-vs-double difference can cross a rounding
+                    // boundary: one F16 unit, 2^(exponent-10), at least the subnormal step 2^-24); with
+                    // 16-bit moments also their rounding (units of 2^-10 and 2^-11 relative, over three
+                    // steps well below 2^-7 of the update).
+                    double unit = Math.max(Math.scalb(1.0, Math.getExponent((float) want) - 10), 0x1p-24);
+                    double tolerance = unit + (sixteenBitMoments ? Math.abs(update) * 0x1p-7 : 0);
+                    assertEquals(want, param.value().getDouble(i), tolerance, "moments16 " + sixteenBitMoments + " step " + t + " element " + i);
+                    assertEquals(param.value().getDouble(i), Float.float16ToFloat(Float.floatToFloat16((float) param.value().getDouble(i))),
+                            "the stored value is an F16 value");
+                }
+            }
+            assertEquals(sixteenBitMoments ? DType.MEAN_1_6_9 : DType.F32, adam.state(param).expAvg().dtype());
+        }
     }
 }

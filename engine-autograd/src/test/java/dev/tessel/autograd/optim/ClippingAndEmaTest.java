@@ -3,6 +3,7 @@ package dev.tessel.autograd.optim;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tessel.autograd.nn.Parameter;
+import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,24 @@ class ClippingAndEmaTest {
         emaCase(Tensor.of(new double[] {1.0, 2.0}, 2), 1e-15);
         // F32 weights average in float: a few float roundings per update
         emaCase(Tensor.of(new float[] {1.0f, 2.0f}, 2), 1e-6);
+        // F16 weights average into an F32 shadow; swapped in, the average is rounded to F16 (unit 2^-9 at 2..4)
+        emaCase(Tensor.of(new float[] {1.0f, 2.0f}, 2).to(DType.F16), 0x1p-9);
+    }
+
+    @Test
+    void float16WeightsAverageInFloat() {
+        // A 1% step of a one-unit gap is far below half an F16 unit: an F16 average would never move.
+        Parameter p = new Parameter("w", Tensor.of(new float[] {1.0f}, 1).to(DType.F16));
+        ParameterEma ema = new ParameterEma(List.of(p), 0.99);
+        assertEquals(DType.F32, ema.shadow(0).dtype());
+        p.value().setDouble(0, 1 + 0x1p-10);
+        ema.update();
+        assertEquals(1 + 0.01 * 0x1p-10, ema.shadow(0).getDouble(0), 1e-7);
+        try (var swap = ema.swapIn()) {
+            assertEquals(1.0, p.value().getDouble(0), "the average rounded to the nearest F16");
+        }
+        assertEquals(1 + 0x1p-10, p.value().getDouble(0), "the trained F16 value restored exactly");
+        assertEquals(1 + 0.01 * 0x1p-10, ema.shadow(0).getDouble(0), 1e-7, "the F32 average untouched by the swap");
     }
 
     private static void emaCase(Tensor initial, double tolerance) {

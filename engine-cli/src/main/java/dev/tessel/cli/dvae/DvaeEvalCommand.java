@@ -15,6 +15,7 @@ import dev.tessel.models.data.Split;
 import dev.tessel.models.dvae.DvaeConfig;
 import dev.tessel.models.dvae.DvaeEvaluation;
 import dev.tessel.models.dvae.DvaeTokenizer;
+import dev.tessel.models.eval.ReconstructionMatch;
 import dev.tessel.models.report.ImageGrid;
 import dev.tessel.tensor.Tensor;
 
@@ -43,6 +44,8 @@ public final class DvaeEvalCommand implements Verb {
                   codebook_perplexity: Y  exp(entropy of the average token-usage distribution)
                   codebook_used: U/V      codes used at least once
                 Also writes a PNG grid: rows of originals, each followed by a row of their reconstructions.
+                On shapes, two lines before those: the exact attribute reader's caption match per category on the
+                originals and on the reconstructions -- the ceiling of every image the pipeline generates.
                 Uses the EMA weights unless --raw. --data defaults to the data set the checkpoint was trained on.""";
     }
 
@@ -79,9 +82,20 @@ public final class DvaeEvalCommand implements Verb {
             writeGrid(dvae, batch.images(), grid);
             out.printf("evaluated %d held-out %s images (%s split) with the %s weights; grid: %s%n", n, test.name(), Split.TEST.label(),
                     args.flag("raw") ? "raw" : "EMA", grid);
+            if (test.name().equals("shapes")) printCaptionMatch(dvae, batch, args.integer("batch", 1, 1 << 16), out);
             out.println(e.report());
         }
         return 0;
+    }
+
+    /**
+     * The exact attribute reader on the originals and on decode(argmax tokens): how often a
+     * reconstruction still shows what its caption says, the ceiling of every generated image.
+     */
+    static void printCaptionMatch(DvaeTokenizer dvae, ImageBatch batch, int chunk, PrintStream out) {
+        ReconstructionMatch m = ReconstructionMatch.of(dvae, batch, chunk);
+        out.println("caption match (exact attribute reader), originals:       " + m.originals().summary());
+        out.println("caption match (exact attribute reader), reconstructions: " + m.reconstructions().summary());
     }
 
     /** Up to 4 rows of 8 originals, each followed by the row of their reconstructions. */

@@ -94,7 +94,7 @@ final class PriorTrainCommand implements Verb {
                 OptionSpec.value("lr", "LR", "0.003", "peak learning rate (after a linear warmup of --warmup steps)"),
                 OptionSpec.value("warmup", "W", "5", "warmup steps"),
                 OptionSpec.value("seed", "N", "1", "model, data and PowerSGD seed"),
-                OptionSpec.value("precision", "fp32|mixed", "fp32", "mixed: fp16 resblocks with one gradient scale per resblock and 16-bit Adam moments (DALL-E 2.4)"),
+                OptionSpec.value("precision", "fp32|mixed", "fp32", "mixed: resblock weights stored in fp16 (no fp32 master), fp16 activations, one gradient scale per resblock, 16-bit Adam moments (DALL-E 2.4)"),
                 OptionSpec.value("out", "DIR", null, "rank 0 writes DIR/prior.safetensors, DIR/loss.png, and DIR/grad-scales.png in mixed precision"),
                 OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints (with --out)"),
                 OptionSpec.value("eval-batches", "N", "8", "at the end, the loss over N batches of the test split (never trained on); 0 skips it"),
@@ -160,7 +160,7 @@ final class PriorTrainCommand implements Verb {
         LocalCommunicator.RankBody body = world -> {
             try (Topology topology = Topology.of(world, devices)) {
                 if (batch % world.size() != 0) throw new IllegalArgumentException("prior train: --batch " + batch + " does not split over " + world.size() + " ranks");
-                PriorTrainer trainer = new PriorTrainer(new TextToImageTransformer(config, seed), settings, precision, world.size());
+                PriorTrainer trainer = new PriorTrainer(new TextToImageTransformer(config, seed, precision.resblockDtype()), settings, precision, world.size());
                 if (resume) trainer.restore(checkpoint);
                 var run = new DistributedPriorTraining(topology, trainer, powerSgd, seed);
                 boolean lead = world.rank() == 0;
@@ -169,6 +169,9 @@ final class PriorTrainCommand implements Verb {
                             topology.machines(), topology.devicesPerMachine(), args.string("preset"),
                             TextToImageTransformer.parameterCount(config), batch, batch / world.size(), (powerSgd > 0 ? "PowerSGD rank " + powerSgd + " across machines" : "fp32 all-reduce")
                                     + (precision.mixed() ? ", mixed precision (per-resblock gradient scales)" : ", fp32"));
+                    long bytes = trainer.parameterAndMomentBytes();
+                    out.printf(Locale.ROOT, "parameters + Adam moments: %.1f MB (%.2f bytes per parameter)%n", bytes / 1e6,
+                            (double) bytes / TextToImageTransformer.parameterCount(config));
                     if (resume) out.printf(Locale.ROOT, "resuming %s at step %d of %d%n", checkpoint, trainer.steps(), steps);
                 }
                 List<Float> losses = new ArrayList<>();

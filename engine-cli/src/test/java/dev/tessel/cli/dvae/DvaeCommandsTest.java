@@ -47,6 +47,9 @@ class DvaeCommandsTest {
         assertTrue(last.get(1).matches("psnr_db: [0-9.]+"), eval);
         assertTrue(last.get(2).matches("codebook_perplexity: [0-9.]+"), eval);
         assertTrue(last.get(3).matches("codebook_used: [0-9]+/512"), eval);
+        // shapes: the reader's caption match on the originals (clean renders: all of them) and the reconstructions
+        assertTrue(eval.contains("caption match (exact attribute reader), originals:       color 1.000  shape 1.000  count 1.000"), eval);
+        assertTrue(eval.lines().anyMatch(l -> l.matches("caption match \\(exact attribute reader\\), reconstructions: color [01]\\.[0-9]{3} .* match [01]\\.[0-9]{3}")), eval);
         assertTrue(Files.size(out.resolve("reconstructions.png")) > 0);
 
         Path tokens = dir.resolve("tokens.safetensors");

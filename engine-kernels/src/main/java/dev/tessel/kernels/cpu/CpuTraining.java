@@ -101,6 +101,7 @@ final class CpuTraining {
         float oneMinusB1 = (float) (1 - h.beta1()), oneMinusB2 = (float) (1 - h.beta2());
         float bias2 = (float) h.bias2Sqrt(), eps = (float) h.eps(), negStep = (float) -h.stepSize(), clip = (float) h.varianceClip();
         boolean mean16 = expAvg.dtype() == DType.MEAN_1_6_9, var16 = expAvgSq.dtype() == DType.VAR_0_6_10;
+        boolean half = param.dtype() == DType.F16;
         MemorySegment ps = param.segment(), ms = expAvg.segment(), vs = expAvgSq.segment();
         long po = param.offset(), mo = expAvg.offset(), vo = expAvgSq.offset(), go = g.offset();
         long skipped = chunks(param.numel(), (from, length) -> {
@@ -116,7 +117,7 @@ final class CpuTraining {
                 long i = from + j;
                 float m0 = mean16 ? MEAN.decode(ms.getAtIndex(SHORT, mo + i)) : ms.getAtIndex(FLOAT, mo + i);
                 float v0 = var16 ? VAR.decode(vs.getAtIndex(SHORT, vo + i)) : vs.getAtIndex(FLOAT, vo + i);
-                float p = ps.getAtIndex(FLOAT, po + i) * decay;
+                float p = (half ? Float.float16ToFloat(ps.getAtIndex(SHORT, po + i)) : ps.getAtIndex(FLOAT, po + i)) * decay;
                 float m = Math.fma(oneMinusB1, gj, m0 * b1);
                 float v = v0 * b2 + oneMinusB2 * gj * gj;
                 if (v > clip) v = clip;
@@ -125,7 +126,9 @@ final class CpuTraining {
                 else ms.setAtIndex(FLOAT, mo + i, m);
                 if (var16) vs.setAtIndex(SHORT, vo + i, VAR.encode(v));
                 else vs.setAtIndex(FLOAT, vo + i, v);
-                ps.setAtIndex(FLOAT, po + i, p + negStep * m / denom);
+                float updated = p + negStep * m / denom;
+                if (half) ps.setAtIndex(SHORT, po + i, Float.floatToFloat16(updated));   // rounded once, to nearest even
+                else ps.setAtIndex(FLOAT, po + i, updated);
             }
             return bad;
         });

@@ -104,6 +104,44 @@ public final class CaptionMatch {
         return new Result(caption, detected, Collections.unmodifiableMap(checks), count && full);
     }
 
+    /**
+     * Rates of a set of judged images: per category the fraction of the images whose caption
+     * mentions it that pass it, and the fraction that match their caption in full.
+     */
+    public static final class Tally {
+        private final Map<Category, int[]> counts = new EnumMap<>(Category.class);   // {passed, mentioned}
+        private int matched, images;
+
+        public void add(Result r) {
+            r.checks().forEach((category, ok) -> {
+                int[] c = counts.computeIfAbsent(category, k -> new int[2]);
+                c[0] += ok ? 1 : 0;
+                c[1]++;
+            });
+            matched += r.matches() ? 1 : 0;
+            images++;
+        }
+
+        public int images() { return images; }
+
+        /** Fraction passing {@code category} among the images whose caption mentions it; NaN when none does. */
+        public double rate(Category category) {
+            int[] c = counts.get(category);
+            return c == null ? Double.NaN : c[0] / (double) c[1];
+        }
+
+        public double matchRate() { return images == 0 ? Double.NaN : matched / (double) images; }
+
+        /** "color 0.950  shape 0.400  count 0.980  size 1.000  relation 0.700  match 0.310" (mentioned categories only). */
+        public String summary() {
+            StringBuilder sb = new StringBuilder();
+            for (Category c : Category.values()) {
+                if (counts.containsKey(c)) sb.append(String.format(java.util.Locale.ROOT, "%s %.3f  ", c.name().toLowerCase(java.util.Locale.ROOT), rate(c)));
+            }
+            return sb.append(String.format(java.util.Locale.ROOT, "match %.3f", matchRate())).toString();
+        }
+    }
+
     private static boolean relationHolds(ShapesCaption caption, List<ShapesReader.Detected> detected, int[] pairing) {
         if (caption.relation() == null) return true;
         if (pairing[0] < 0 || pairing[1] < 0) return false;

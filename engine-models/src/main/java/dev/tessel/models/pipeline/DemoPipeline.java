@@ -69,6 +69,9 @@ public final class DemoPipeline {
         line(out, "seen, reranked top-1", eval.seen(), eval.seen().top1(), cols);
         line(out, "held-out, random sample", eval.heldOut(), eval.heldOut().random(), cols);
         line(out, "held-out, reranked top-1", eval.heldOut(), eval.heldOut().top1(), cols);
+        out.println("  ceiling: the reader on real images' dVAE reconstructions (" + ShapesEvaluation.CEILING_IMAGES + " per set)");
+        out.println("    seen:     " + eval.ceilingSeen().reconstructions().summary());
+        out.println("    held-out: " + eval.ceilingHeldOut().reconstructions().summary());
         StringBuilder curve = new StringBuilder("  top-1 vs N (seen / held-out):");
         for (int i = 0; i < ShapesEvaluation.CURVE_N.length; i++) {
             if (Double.isNaN(eval.curveSeen()[i]) && Double.isNaN(eval.curveHeldOut()[i])) continue;

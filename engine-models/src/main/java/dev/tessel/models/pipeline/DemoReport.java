@@ -7,6 +7,7 @@
 // class wrote in the same call; numbers on the page are the ones DemoPipeline prints.
 package dev.tessel.models.pipeline;
 
+import dev.tessel.models.eval.CaptionMatch;
 import dev.tessel.models.report.AtomicFile;
 import dev.tessel.models.report.ImageGrid;
 import dev.tessel.models.report.LinePlot;
@@ -83,7 +84,13 @@ final class DemoReport {
         row(html, "seen / reranked top-1 of " + config.candidates(), eval.seen(), eval.seen().top1(), columns);
         row(html, "held-out / random sample", eval.heldOut(), eval.heldOut().random(), columns);
         row(html, "held-out / reranked top-1 of " + config.candidates(), eval.heldOut(), eval.heldOut().top1(), columns);
+        ceilingRow(html, "seen / dVAE reconstruction of real images (ceiling)", eval.ceilingSeen().reconstructions(), columns);
+        ceilingRow(html, "held-out / dVAE reconstruction of real images (ceiling)", eval.ceilingHeldOut().reconstructions(), columns);
         html.append("</table>\n");
+        html.append("<p>The two <i>ceiling</i> rows judge real images' dVAE reconstructions, decode(argmax encode(x)), counted per image "
+                + "(the <i>prompts</i> column gives the images): every generated image is a dVAE decode, so no sample can do better "
+                + "than its own dVAE. The same reader passes every original (").append(pct(eval.ceilingSeen().originals().matchRate()))
+                .append(" seen, ").append(pct(eval.ceilingHeldOut().originals().matchRate())).append(" held-out).</p>\n");
         html.append("<p>A category is averaged over the prompts that mention it (size only for one-object captions with a size word, "
                 + "relation only for two-object captions); <i>match</i> means every word of the caption holds. A random sample's rate is "
                 + "the mean over all candidates of a prompt.")
@@ -94,6 +101,15 @@ final class DemoReport {
         html.append(String.format(Locale.ROOT, "<p>The reranker alone, on real images: it gives an image's own caption the highest score "
                 + "among %d distinct captions for %s of test images (seen compositions) and %s of held-out images (chance: %.3f).</p>%n",
                 ShapesEvaluation.RETRIEVAL_BATCH, pct(eval.retrievalSeen()), pct(eval.retrievalHeldOut()), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH));
+    }
+
+    private static void ceilingRow(StringBuilder html, String name, CaptionMatch.Tally tally, List<String> columns) {
+        html.append("<tr><td>").append(name).append("</td><td>").append(tally.images()).append("</td>");
+        for (String c : columns) {
+            double v = c.equals("match") ? tally.matchRate() : tally.rate(CaptionMatch.Category.valueOf(c.toUpperCase(Locale.ROOT)));
+            html.append("<td>").append(Double.isNaN(v) ? "&ndash;" : pct(v)).append("</td>");
+        }
+        html.append("</tr>\n");
     }
 
     private static void row(StringBuilder html, String name, ShapesEvaluation.Rates rates, Map<String, Double> values, List<String> columns) {

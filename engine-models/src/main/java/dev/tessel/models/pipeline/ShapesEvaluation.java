@@ -17,6 +17,7 @@ import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
 import dev.tessel.models.eval.CaptionMatch;
 import dev.tessel.models.eval.FrechetDistance;
+import dev.tessel.models.eval.ReconstructionMatch;
 import dev.tessel.models.report.ProgressBar;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
@@ -43,7 +44,10 @@ public final class ShapesEvaluation {
     /** The whole evaluation. */
     public record Summary(List<PromptOutcome> outcomes, Rates seen, Rates heldOut, double[] curveSeen, double[] curveHeldOut,
                           double frechetHeldOut, double frechetRealTestVsHeldOut, double retrievalSeen, double retrievalHeldOut,
-                          double seconds, boolean timeBoxed) {}
+                          ReconstructionMatch ceilingSeen, ReconstructionMatch ceilingHeldOut, double seconds, boolean timeBoxed) {}
+
+    /** Real images per split whose dVAE reconstructions are judged: the ceiling rows of the table. */
+    static final int CEILING_IMAGES = 256;
 
     /** Real images per batch of the reranker's retrieval check. */
     static final int RETRIEVAL_BATCH = 32;
@@ -109,7 +113,15 @@ public final class ShapesEvaluation {
             }
         }
         return new Summary(outcomes, rates(seenOut), rates(heldOut), curve(seenOut, c.candidates()), curve(heldOut, c.candidates()),
-                fid, fidReal, retrieval(c, clip, Split.TEST), retrieval(c, clip, Split.HELD_OUT), (System.nanoTime() - start) / 1e9, timeBoxed);
+                fid, fidReal, retrieval(c, clip, Split.TEST), retrieval(c, clip, Split.HELD_OUT),
+                ceiling(c, generator, Split.TEST), ceiling(c, generator, Split.HELD_OUT), (System.nanoTime() - start) / 1e9, timeBoxed);
+    }
+
+    /** The reader on real images of {@code split} and on their dVAE reconstructions (what no sample can exceed). */
+    private static ReconstructionMatch ceiling(DemoConfig c, CandidateGenerator generator, Split split) {
+        try (ImageBatch batch = ImageBatch.range(new ShapesDataset(split, c.dataSeed(), c.imageSize()), 0, CEILING_IMAGES)) {
+            return ReconstructionMatch.of(generator.dvae(), batch, 64);
+        }
     }
 
     static Rates rates(List<PromptOutcome> outcomes) {

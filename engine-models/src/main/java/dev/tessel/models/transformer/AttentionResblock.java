@@ -14,6 +14,7 @@ import dev.tessel.autograd.nn.LayerNorm;
 import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.kernels.attention.AttentionPattern;
+import dev.tessel.tensor.DType;
 import java.util.random.RandomGenerator;
 
 /** Multi-head masked self-attention as a residual block. */
@@ -25,13 +26,16 @@ public final class AttentionResblock extends Module {
     private final LayerNorm norm;
     private final Linear qkv, out;
 
-    AttentionResblock(TransformerConfig c, AttentionPattern pattern, RandomGenerator rng) {
+    AttentionResblock(TransformerConfig c, AttentionPattern pattern, RandomGenerator rng) { this(c, pattern, rng, DType.F32); }
+
+    /** With the two weight matrices stored in {@code weightDtype} (F16 for mixed precision; gain and biases F32). */
+    AttentionResblock(TransformerConfig c, AttentionPattern pattern, RandomGenerator rng, DType weightDtype) {
         this.heads = c.heads();
         this.headDim = c.headDim();
         this.pattern = pattern;
         this.norm = registerModule("norm", new LayerNorm(c.dModel(), LAYER_NORM_EPS));
-        this.qkv = registerModule("qkv", Initialization.linear(c.dModel(), 3 * c.dModel(), Initialization.STD, rng));
-        this.out = registerModule("out", Initialization.linear(c.dModel(), c.dModel(), Initialization.residualStd(c), rng));
+        this.qkv = registerModule("qkv", Initialization.linear(c.dModel(), 3 * c.dModel(), Initialization.STD, rng, weightDtype));
+        this.out = registerModule("out", Initialization.linear(c.dModel(), c.dModel(), Initialization.residualStd(c), rng, weightDtype));
     }
 
     static long parameterCount(TransformerConfig c) {

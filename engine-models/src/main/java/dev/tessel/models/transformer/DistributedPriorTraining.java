@@ -43,7 +43,10 @@ public final class DistributedPriorTraining {
         List<Boolean> compressible = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : trainer.model().namedParameters().entrySet()) {
             Parameter p = e.getValue();
-            if (p.dtype() != DType.F32) throw new IllegalArgumentException("DistributedPriorTraining: parameter " + e.getKey() + " is " + p.dtype() + "; expected F32");
+            // F16: a resblock weight of mixed precision; its gradient is unscaled to F32 before this averaging runs
+            if (p.dtype() != DType.F32 && p.dtype() != DType.F16) {
+                throw new IllegalArgumentException("DistributedPriorTraining: parameter " + e.getKey() + " is " + p.dtype() + "; expected F32 or F16");
+            }
             int rows = p.shape().dim(0);
             matrices.add(new int[] {rows, Math.toIntExact(p.shape().numel() / rows)});
             // only the resblocks' weight matrices: embeddings, heads, gains and biases stay exact

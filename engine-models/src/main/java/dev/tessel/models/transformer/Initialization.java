@@ -10,6 +10,7 @@ package dev.tessel.models.transformer;
 import dev.tessel.autograd.nn.Init;
 import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Parameter;
+import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 import java.util.random.RandomGenerator;
 
@@ -26,6 +27,17 @@ final class Initialization {
         try (Tensor values = Init.normal(p.dtype(), std, rng, p.shape().toArray())) {
             p.value().copyFrom(values);
         }
+    }
+
+    /**
+     * As {@link #linear(int, int, double, RandomGenerator)} with the weight stored in {@code weightDtype}
+     * (F16: a resblock weight of mixed-precision training, no fp32 master copy), the bias in F32;
+     * drawn exactly as the F32 layer (then rounded), so both precisions start from the same model.
+     */
+    static Linear linear(int in, int out, double std, RandomGenerator rng, DType weightDtype) {
+        Linear drawn = linear(in, out, std, rng);
+        if (weightDtype == DType.F32) return drawn;
+        return new Linear(drawn.weight().value().to(weightDtype), drawn.bias().value().copy());
     }
 
     /** A Linear with N(0, std²) weights and zero bias (torch's uniform draw of the constructor is overwritten). */

@@ -10,6 +10,7 @@ import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.nn.LayerNorm;
 import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Module;
+import dev.tessel.tensor.DType;
 import java.util.random.RandomGenerator;
 
 /** The position-wise MLP as a residual block. */
@@ -19,10 +20,13 @@ public final class MlpResblock extends Module {
     private final LayerNorm norm;
     private final Linear fc, out;
 
-    MlpResblock(TransformerConfig c, RandomGenerator rng) {
+    MlpResblock(TransformerConfig c, RandomGenerator rng) { this(c, rng, DType.F32); }
+
+    /** With the two weight matrices stored in {@code weightDtype} (F16 for mixed precision; gain and biases F32). */
+    MlpResblock(TransformerConfig c, RandomGenerator rng, DType weightDtype) {
         this.norm = registerModule("norm", new LayerNorm(c.dModel(), AttentionResblock.LAYER_NORM_EPS));
-        this.fc = registerModule("fc", Initialization.linear(c.dModel(), WIDTH_RATIO * c.dModel(), Initialization.STD, rng));
-        this.out = registerModule("out", Initialization.linear(WIDTH_RATIO * c.dModel(), c.dModel(), Initialization.residualStd(c), rng));
+        this.fc = registerModule("fc", Initialization.linear(c.dModel(), WIDTH_RATIO * c.dModel(), Initialization.STD, rng, weightDtype));
+        this.out = registerModule("out", Initialization.linear(WIDTH_RATIO * c.dModel(), c.dModel(), Initialization.residualStd(c), rng, weightDtype));
     }
 
     static long parameterCount(TransformerConfig c) {

@@ -86,8 +86,10 @@ public final class PriorTrainer {
 
     /**
      * A trainer in {@code precision}: fp32, or mixed (DALL·E 2.4: resblock products and activations in
-     * fp16 from fp32 masters, one gradient scale per resblock — or one global scale — and Adam
-     * moments in the 16-bit formats). Activation checkpointing is off in mixed mode (ResblockStack).
+     * fp16, one gradient scale per resblock — or one global scale — and Adam moments in the 16-bit
+     * formats; the resblock weights are whatever the model stores, F16 as the paper when built with
+     * {@code new TextToImageTransformer(config, seed, DType.F16)}, else fp32 masters cast at use).
+     * Activation checkpointing is off in mixed mode (ResblockStack).
      */
     public PriorTrainer(TextToImageTransformer model, Settings settings, MixedPrecision precision) {
         this(model, settings, precision, 1);
@@ -192,6 +194,17 @@ public final class PriorTrainer {
     }
 
     public MixedPrecision precision() { return precision; }
+
+    /**
+     * Bytes of the parameters plus their Adam moments (the paper's memory count of section 2.4):
+     * 12 per parameter in fp32; in mixed precision 2 + 2 + 2 for the resblocks' F16 weight matrices
+     * (no master copy) and 4 + 2 + 2 for the F32 rest.
+     */
+    public long parameterAndMomentBytes() {
+        long bytes = adam.momentBytes();
+        for (Parameter p : parameters) bytes += p.numel() * p.dtype().byteSize();
+        return bytes;
+    }
 
     /** Each update's per-resblock scales (mixed precision), oldest first, across resumes; empty in fp32. */
     public List<double[]> scaleHistory() { return scaleHistory.stream().map(double[]::clone).toList(); }

@@ -14,6 +14,7 @@ import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.LayerNorm;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.kernels.attention.AttentionPattern;
+import dev.tessel.tensor.DType;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +27,11 @@ public final class ResblockStack extends Module {
     private final List<MlpResblock> mlp = new ArrayList<>();
     private final LayerNorm finalNorm;
 
-    ResblockStack(TransformerConfig c, RandomGenerator rng) {
+    /** The resblocks' weight matrices in {@code weightDtype} (F16 for mixed precision), everything else F32. */
+    ResblockStack(TransformerConfig c, RandomGenerator rng, DType weightDtype) {
         for (int i = 1; i <= c.layers(); i++) {
-            attention.add(registerModule(attentionName(i), new AttentionResblock(c, layerPattern(c, i), rng)));
-            mlp.add(registerModule(mlpName(i), new MlpResblock(c, rng)));
+            attention.add(registerModule(attentionName(i), new AttentionResblock(c, layerPattern(c, i), rng, weightDtype)));
+            mlp.add(registerModule(mlpName(i), new MlpResblock(c, rng, weightDtype)));
         }
         this.finalNorm = registerModule("final_norm", new LayerNorm(c.dModel(), AttentionResblock.LAYER_NORM_EPS));
     }

@@ -14,6 +14,7 @@ import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.mixed.GradScaler;
 import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Module;
+import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,12 +28,22 @@ public final class TextToImageTransformer extends Module {
     private final ResblockStack stack;
     private final Linear textHead, imageHead;
 
-    /** A freshly initialised model (Sparse Transformer init) drawn from {@code seed}. */
-    public TextToImageTransformer(TransformerConfig config, long seed) {
+    /** A freshly initialised model (Sparse Transformer init) drawn from {@code seed}, every parameter F32. */
+    public TextToImageTransformer(TransformerConfig config, long seed) { this(config, seed, DType.F32); }
+
+    /**
+     * As above with the resblocks' weight matrices stored in {@code resblockWeights}: F16 for mixed
+     * precision (DALL·E 2.4 keeps them in 16 bits, with no fp32 master copy; gains, biases,
+     * embeddings and heads stay F32). The same seed draws the same model in either dtype.
+     */
+    public TextToImageTransformer(TransformerConfig config, long seed, DType resblockWeights) {
+        if (resblockWeights != DType.F32 && resblockWeights != DType.F16) {
+            throw new IllegalArgumentException("TextToImageTransformer: resblock weights are F32 or F16, got " + resblockWeights);
+        }
         SplittableRandom rng = new SplittableRandom(seed);
         this.config = config;
         this.embeddings = registerModule("embeddings", new Embeddings(config, rng));
-        this.stack = registerModule("stack", new ResblockStack(config, rng));
+        this.stack = registerModule("stack", new ResblockStack(config, rng, resblockWeights));
         this.textHead = registerModule("text_head", Initialization.linear(config.dModel(), config.textTableRows(), Initialization.STD, rng));
         this.imageHead = registerModule("image_head", Initialization.linear(config.dModel(), config.imageVocab(), Initialization.STD, rng));
     }

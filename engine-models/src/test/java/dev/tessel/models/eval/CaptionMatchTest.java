@@ -82,4 +82,21 @@ class CaptionMatchTest {
         assertFalse(r.matches());
         assertTrue(r.checks().values().stream().noneMatch(b -> b), r.checks().toString());
     }
+
+    @Test
+    void tallyAveragesEachCategoryOverTheCaptionsThatMentionIt() {
+        CaptionMatch.Tally tally = new CaptionMatch.Tally();
+        Tensor two = image("a red square above a blue star");
+        tally.add(match.judge("a red square above a blue star", two));     // all pass
+        tally.add(match.judge("a red circle above a blue star", two));     // shape fails
+        tally.add(match.judge("a large green circle", image("a large green circle")));   // one object, a size word
+        assertEquals(3, tally.images());
+        assertEquals(1.0, tally.rate(Category.COLOR));
+        assertEquals(2 / 3.0, tally.rate(Category.SHAPE), 1e-12);
+        assertEquals(1.0, tally.rate(Category.RELATION), "relation: only the two two-object captions count");
+        assertEquals(1.0, tally.rate(Category.SIZE), "size: only the caption with a size word counts");
+        assertEquals(2 / 3.0, tally.matchRate(), 1e-12);
+        assertEquals("color 1.000  shape 0.667  count 1.000  size 1.000  relation 1.000  match 0.667", tally.summary());
+        assertTrue(Double.isNaN(new CaptionMatch.Tally().rate(Category.COLOR)));
+    }
 }
