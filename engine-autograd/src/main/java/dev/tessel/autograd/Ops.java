@@ -51,7 +51,8 @@ public final class Ops {
     public static Variable binary(BinaryOp op, Variable a, Variable b) {
         Tensor av = a.value(), bv = b.value();
         Tensor y = be().binary(op, av, bv);
-        if (op == BinaryOp.GREATER || op == BinaryOp.EQUAL) return Variable.constant(y);
+        // comparisons are piecewise constant; GELU_ERF_GRAD is only ever a backward rule's result
+        if (op == BinaryOp.GREATER || op == BinaryOp.EQUAL || op == BinaryOp.GELU_ERF_GRAD) return Variable.constant(y);
         boolean ga = a.requiresGrad(), gb = b.requiresGrad();
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
         return Variable.fromOp(name, y, List.of(a, b), g -> {
@@ -75,7 +76,7 @@ public final class Ops {
                     da = ga ? times(g, shareA) : null;
                     db = gb ? times(g, rsub(1.0, shareA)) : null;
                 }
-                case GREATER, EQUAL -> throw new IllegalStateException("comparison '" + name + "' has no gradient");
+                case GREATER, EQUAL, GELU_ERF_GRAD -> throw new IllegalStateException("'" + name + "' has no gradient");
             }
             return new Tensor[] {da == null ? null : sumToShape(da, av.shape()), db == null ? null : sumToShape(db, bv.shape())};
         });

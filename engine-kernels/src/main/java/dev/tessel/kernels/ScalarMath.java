@@ -17,6 +17,7 @@ public final class ScalarMath {
     public static final double GELU_TANH_CUBIC = 0.044715;
     public static final double GELU_SIGMOID_SCALE = 1.702;
     private static final double INV_SQRT2 = 0.7071067811865476;
+    private static final double INV_SQRT_2PI = 0.3989422804014327;
 
     private ScalarMath() {}
 
@@ -59,6 +60,8 @@ public final class ScalarMath {
             case MIN -> Math.min(a, b);
             case GREATER -> a > b ? 1.0 : 0.0;
             case EQUAL -> a == b ? 1.0 : 0.0;
+            // Φ(a) = erfc(−a/√2)/2 keeps relative accuracy in the negative tail, as GELU_ERF does.
+            case GELU_ERF_GRAD -> b * (0.5 * SpecialFunctions.erfc(-a * INV_SQRT2) + a * Math.exp(-0.5 * a * a) * INV_SQRT_2PI);
         };
     }
 

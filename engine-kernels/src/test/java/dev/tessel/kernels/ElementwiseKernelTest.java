@@ -160,7 +160,48 @@ class ElementwiseKernelTest {
             case MIN -> Math::min;
             case GREATER -> (a, b) -> a > b ? 1 : 0;
             case EQUAL -> (a, b) -> a == b ? 1 : 0;
+            // b · (Φ(a) + a φ(a)) from the JDK's own functions, independent of ScalarMath's erfc
+            case GELU_ERF_GRAD -> (a, b) -> b * (normalCdf(a) + a * Math.exp(-0.5 * a * a) / Math.sqrt(2 * Math.PI));
         };
+    }
+
+    /**
+     * What GELU_ERF_GRAD may differ by beyond the final rounding: in float, the lanes' erf and exp
+     * approximations cost a few float ulps of each of its two terms b·Φ(a) and b·a·φ(a) (which
+     * cancel near a = -0.75, so the bound is on the terms, not the result); in double,
+     * SpecialFunctions.erfc against Simpson's rule, both good to ~1e-14.
+     */
+    static double geluGradError(DType dtype, double a, double b) {
+        double terms = Math.abs(b) * (normalCdf(a) + Math.abs(a) * Math.exp(-0.5 * a * a) / Math.sqrt(2 * Math.PI));
+        return (dtype == DType.F64 ? 1e-13 : 8 * eps(DType.F32)) * terms;
+    }
+
+    /** Cpu against Reference for GELU_ERF_GRAD, element by element with {@link #geluGradError} beyond one rounding of the dtype. */
+    static void assertGeluGradClose(Tensor a, Tensor b, Tensor want, Tensor got, DType dtype, String what) {
+        int[] dims = want.shape().toArray();
+        Tensor ab = a.expand(dims), bb = b.expand(dims);
+        long n = want.numel();
+        int failures = 0;
+        StringBuilder bad = new StringBuilder();
+        for (long i = 0; i < n; i++) {
+            double w = want.getDouble(i), g = got.getDouble(i);
+            double x = ab.getDouble(i), y = bb.getDouble(i);   // logical (row-major) index of the broadcast views
+            double tol = eps(dtype) * Math.abs(w) + subnormalSpacing(dtype) + geluGradError(dtype, x, y);
+            boolean ok = Double.isNaN(w) ? Double.isNaN(g) : Math.abs(g - w) <= tol;
+            if (!ok && failures++ < 5) bad.append("\n  [").append(i).append("] a=").append(x).append(" b=").append(y).append(" want ").append(w).append(" got ").append(g);
+        }
+        if (failures > 0) fail(what + ": " + failures + " of " + n + " elements differ:" + bad);
+    }
+
+    /** Φ(x) by composite Simpson integration of the standard normal density from 0 (|x| <= 8 here): an oracle apart from SpecialFunctions. */
+    static double normalCdf(double x) {
+        int n = 2000;
+        double h = x / n, sum = 0;
+        for (int i = 0; i <= n; i++) {
+            double t = i * h, w = i == 0 || i == n ? 1 : i % 2 == 1 ? 4 : 2;
+            sum += w * Math.exp(-0.5 * t * t);
+        }
+        return 0.5 + sum * h / 3 / Math.sqrt(2 * Math.PI);
     }
 
     @ParameterizedTest
@@ -177,6 +218,7 @@ class ElementwiseKernelTest {
                     double want = javaOperator(op).applyAsDouble(a.get(i, 0, k), b.get(j, 0));
                     // One rounding of the result into the dtype; the Cpu backend rounds to float first.
                     double tol = eps(dtype) * Math.abs(want);
+                    if (op == BinaryOp.GELU_ERF_GRAD) tol += geluGradError(dtype, a.get(i, 0, k), b.get(j, 0));
                     assertEquals(want, out.get(i, j, k), tol, backend.name() + " " + op + " " + dtype);
                 }
             }
@@ -370,9 +412,11 @@ class ElementwiseKernelTest {
             double lo = op == BinaryOp.POW ? 0.25 : -3, hi = 3;
             for (Tensor[] pair : binaryInputs(dtype, lo, hi, 141 + op.ordinal(), op == BinaryOp.ADD || op == BinaryOp.GREATER)) {
                 try (Tensor want = Backends.reference().binary(op, pair[0], pair[1]); Tensor got = Backends.cpu().binary(op, pair[0], pair[1])) {
+                    String what = op + " " + dtype + " " + pair[0].shape() + " with " + pair[1].shape();
                     // The float ops are correctly rounded in float, so only the final narrowing can
                     // differ (F16/BF16: rounding twice vs once); POW is Math.pow in both.
-                    assertClose(want, got, subnormalSpacing(dtype), eps(dtype), op + " " + dtype + " " + pair[0].shape() + " with " + pair[1].shape());
+                    if (op == BinaryOp.GELU_ERF_GRAD) assertGeluGradClose(pair[0], pair[1], want, got, dtype, what);
+                    else assertClose(want, got, subnormalSpacing(dtype), eps(dtype), what);
                 }
                 pair[0].close();
                 pair[1].close();
@@ -414,7 +458,8 @@ class ElementwiseKernelTest {
         try (Tensor a = Tensor.fromDoubles(dtype, values, 19); Tensor b = random(dtype, 161, -9, 9, 19)) {
             for (BinaryOp op : BinaryOp.values()) {
                 try (Tensor want = Backends.reference().binary(op, a, b); Tensor got = Backends.cpu().binary(op, a, b)) {
-                    assertClose(want, got, 0, eps(dtype), "NaN " + op + " " + dtype);
+                    if (op == BinaryOp.GELU_ERF_GRAD) assertGeluGradClose(a, b, want, got, dtype, "NaN " + op + " " + dtype);
+                    else assertClose(want, got, 0, eps(dtype), "NaN " + op + " " + dtype);
                 }
             }
             for (UnaryOp op : List.of(UnaryOp.RELU, UnaryOp.ABS, UnaryOp.SIGN, UnaryOp.EXP, UnaryOp.GELU_TANH, UnaryOp.GELU_ERF)) {

@@ -46,6 +46,7 @@ final class FloatLanes {
         0.8207453998149216f, -1.1634040501733842f, 0.6739941293503627f, 0.1045129568121329f,
         -0.4066235664261703f, 0.23669006102464152f, -0.048422665182991945f};
     private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
+    private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
 
     private FloatLanes() {}
 
@@ -176,13 +177,18 @@ final class FloatLanes {
 
     /** 0.5·x·(1 + erf(y)) for x ≥ 0, and 0.5·x·erfc(|y|) for x < 0 so the tail keeps relative accuracy. */
     private static FloatVector geluErf(FloatVector x) {
+        return x.mul(0.5f).mul(twiceNormalCdf(x));
+    }
+
+    /** 2Φ(x) with y = x/√2: 1 + erf(y) for x ≥ 0, erfc(|y|) for x < 0 (relative accuracy in the tail). */
+    private static FloatVector twiceNormalCdf(FloatVector x) {
         FloatVector ay = x.abs().mul(INV_SQRT2);
         VectorMask<Float> small = ay.compare(VectorOperators.LE, 1f);
         // y² as x²·0.5 rounds once; squaring the rounded x/√2 would double the error e^(−y²) magnifies.
         FloatVector erfSmall = erfSmall(ay), erfcLarge = erfcLarge(ay, x.mul(x).mul(0.5f));
         FloatVector erfAbs = one().sub(erfcLarge).blend(erfSmall, small);
         FloatVector erfcAbs = erfcLarge.blend(one().sub(erfSmall), small);
-        return x.mul(0.5f).mul(erfAbs.add(1f).blend(erfcAbs, x.compare(VectorOperators.LT, 0f)));
+        return erfAbs.add(1f).blend(erfcAbs, x.compare(VectorOperators.LT, 0f));
     }
 
     /** erf(a) for lanes a ≥ 0 (NaN stays NaN). */
@@ -222,6 +228,7 @@ final class FloatLanes {
             case MIN -> min(a, ao, b, bo, dst, d, bound);
             case GREATER -> greater(a, ao, b, bo, dst, d, bound);
             case EQUAL -> equal(a, ao, b, bo, dst, d, bound);
+            case GELU_ERF_GRAD -> geluErfGrad(a, ao, b, bo, dst, d, bound);
             case POW -> 0; // no lane form: every element takes the scalar path below
         };
         for (; i < n; i++) {
@@ -272,6 +279,15 @@ final class FloatLanes {
         return bound;
     }
 
+    private static int geluErfGrad(MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment d, long o, int bound) {
+        for (int i = 0; i < bound; i += SPECIES.length()) {
+            FloatVector x = at(a, ao, i);
+            FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+            put(at(b, bo, i).mul(twiceNormalCdf(x).mul(0.5f).add(x.mul(pdf))), d, o, i);
+        }
+        return bound;
+    }
+
     private static FloatVector one() { return FloatVector.broadcast(SPECIES, 1f); }
 
     private static FloatVector ones(VectorMask<Float> m) { return FloatVector.zero(SPECIES).blend(1f, m); }
@@ -288,6 +304,7 @@ final class FloatLanes {
             case GREATER -> a > b ? 1f : 0f;
             case EQUAL -> a == b ? 1f : 0f;
             case POW -> (float) Math.pow(a, b);
+            case GELU_ERF_GRAD -> (float) ScalarMath.binary(op, a, b);   // the tail: the double definition, rounded once
         };
     }
 
