@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * Napkin math for the headline shape (batch 8, 256->256, 3x3, 32x32): 2*8*256*256*9*1024 =
  * 9.66 GFLOP per pass. One core peaks near 100 GFLOP/s (AVX2 FMA, see DESIGN.md 2d) and the GEMM
  * reaches 60-70, so expect ~150 ms per pass on 1 thread and ~90 ms on 2. The reference backend
- * is a scalar double loop: run it only on the small shapes (-p shape=2x64x64x3x16x24).
+ * is a scalar double loop: run it only on the small shapes (-p shape=2x64x64x3x16x24). The narrow
+ * dVAE layer 32x16x4x3x32x32 is 2*32*16*4*9*1024 = 38 MFLOP per pass: at the direct loops' ~30
+ * GFLOP/s about 1.3 ms (through im2col + GEMM it ran at 5-10 GFLOP/s).
  *
  * <p>Invariant: inputs are seeded, built once per trial, and never written; every result is
  * consumed and closed so that off-heap memory does not pile up across invocations.
@@ -36,8 +38,11 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling"})
 public class ConvBench {
-    /** batch x cin -> cout x kernel x height x width. */
-    @Param({"8x256x256x3x32x32", "8x256x256x1x32x32", "4x3x64x7x64x64", "2x64x64x3x16x24"})
+    /**
+     * batch x cin -> cout x kernel x height x width. The last two are the dVAE's narrow 3x3
+     * bottleneck layers (DirectConv): 16 -> 4 at 32x32 and 4 -> 4.
+     */
+    @Param({"8x256x256x3x32x32", "8x256x256x1x32x32", "4x3x64x7x64x64", "2x64x64x3x16x24", "32x16x4x3x32x32", "32x4x4x3x32x32"})
     public String shape;
 
     @Param({"cpu"})

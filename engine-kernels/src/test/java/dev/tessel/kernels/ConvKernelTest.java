@@ -104,8 +104,9 @@ class ConvKernelTest {
     @org.junit.jupiter.api.Test
     void fewImagesWithAWideKernelForkTheirGemms() {
         for (int batch : new int[] {1, 3}) {
-            Tensor x = random(DType.F32, 70 + batch, batch, 16, 32, 31), w = random(DType.F32, 71, 32, 16, 3, 3), g = random(DType.F32, 72, batch, 32, 32, 31);
-            // each output sums 144-288 products of unit normals (|terms| adding up to ~200): float32
+            // 24 -> 32 channels: wider than DirectConv.NARROW on both sides, so the GEMM path runs
+            Tensor x = random(DType.F32, 70 + batch, batch, 24, 32, 31), w = random(DType.F32, 71, 32, 24, 3, 3), g = random(DType.F32, 72, batch, 32, 32, 31);
+            // each output sums 216-288 products of unit normals (|terms| adding up to ~200): float32
             // rounding reaches ~2e-5 absolute where they cancel to near zero, hence atol 5e-5
             assertClose("conv2d batch " + batch, REF.conv2d(x, w, null), CPU.conv2d(x, w, null), 5e-5, 1e-4);
             assertClose("backward input batch " + batch, REF.conv2dBackwardInput(g, w), CPU.conv2dBackwardInput(g, w), 5e-5, 1e-4);
@@ -133,6 +134,15 @@ class ConvKernelTest {
         cases.add(Arguments.of(DType.F32, 2, 30, 3, 8, 5, 3));
         cases.add(Arguments.of(DType.F32, 3, 5, 2, 17, 33, 1));
         cases.add(Arguments.of(DType.F16, 2, 3, 5, 7, 9, 3));
+        // narrow 3x3 layers take DirectConv: a partial block of 4 output channels, widths that are
+        // not a whole vector, one image, a wide input with a narrow output and the reverse
+        cases.add(Arguments.of(DType.F32, 2, 4, 4, 8, 8, 3));
+        cases.add(Arguments.of(DType.F32, 3, 5, 3, 7, 9, 3));
+        cases.add(Arguments.of(DType.F32, 1, 3, 17, 5, 33, 3));
+        cases.add(Arguments.of(DType.F32, 2, 24, 6, 9, 17, 3));
+        cases.add(Arguments.of(DType.F32, 2, 6, 24, 16, 16, 3));
+        // both sides wider than DirectConv.NARROW: 3x3 through im2col + GEMM
+        cases.add(Arguments.of(DType.F32, 2, 20, 24, 9, 11, 3));
         cases.add(Arguments.of(DType.BF16, 2, 3, 5, 9, 7, 5));
         return cases.stream();
     }

@@ -2,6 +2,7 @@ package dev.tessel.kernels.cpu;
 
 import dev.tessel.kernels.cpu.conv.ConvF64;
 import dev.tessel.kernels.cpu.conv.ConvShapes;
+import dev.tessel.kernels.cpu.conv.DirectConv;
 import dev.tessel.kernels.cpu.conv.Im2col;
 import dev.tessel.kernels.cpu.conv.Resample;
 import dev.tessel.tensor.DType;
@@ -20,6 +21,9 @@ import java.util.function.IntSupplier;
  * lies; a k x k kernel expands the tile with {@link Im2col} one depth slab of col [Cin*k*k, tile]
  * at a time and accumulates weight [Cout, slab] times it into the output. Tasks spread over the
  * threads; when there are too few of them, each GEMM spreads over the threads instead.
+ *
+ * Narrow 3x3 layers (at most {@link DirectConv#NARROW} channels on one side) take {@link DirectConv}'s
+ * direct loops instead, where the GEMM's tiles would be mostly padding.
  *
  * <p>Invariants: F32 is the fast path; F16/BF16 are widened to F32 and the result is rounded
  * back to the input dtype; F64 takes the plain {@link ConvF64} loops. The backward input pass is
@@ -53,7 +57,12 @@ final class CpuConv {
         }
         Tensor xf = contiguousF32(x), wf = contiguousF32(weight), bf = bias == null ? null : contiguousF32(bias);
         Tensor y = Tensor.zeros(DType.F32, batch, cout, h, w);
-        conv2dF32(xf, wf, bf, y, batch, cin, cout, h, w, k);
+        if (DirectConv.applies(cin, cout, k)) {
+            DirectConv.forward(xf.segment(), xf.offset(), wf.toFloatArray(), bf == null ? null : bf.toFloatArray(), y.segment(), y.offset(),
+                    batch, cin, cout, h, w);
+        } else {
+            conv2dF32(xf, wf, bf, y, batch, cin, cout, h, w, k);
+        }
         return inDtype(y, x.dtype());
     }
 
@@ -66,10 +75,15 @@ final class CpuConv {
             return Tensor.of(ConvF64.conv2d(gradOut.toDoubleArray(), flipped, null, batch, cout, cin, h, w, k), batch, cin, h, w);
         }
         float[] flipped = flipTransposed(contiguousF32(weight).toFloatArray(), cout, cin, k);
+        Tensor g = contiguousF32(gradOut);
+        Tensor gx = Tensor.zeros(DType.F32, batch, cin, h, w);
+        if (DirectConv.applies(cout, cin, k)) {
+            DirectConv.forward(g.segment(), g.offset(), flipped, null, gx.segment(), gx.offset(), batch, cout, cin, h, w);
+            return inDtype(gx, gradOut.dtype());
+        }
         // weightT [Cin, Cout, k, k]: output channel c reads gradOut channel o through W[o,c] flipped
         Tensor weightT = Tensor.of(flipped, cin, cout, k, k);
-        Tensor gx = Tensor.zeros(DType.F32, batch, cin, h, w);
-        conv2dF32(contiguousF32(gradOut), weightT, null, gx, batch, cout, cin, h, w, k);
+        conv2dF32(g, weightT, null, gx, batch, cout, cin, h, w, k);
         weightT.close();
         return inDtype(gx, gradOut.dtype());
     }
@@ -80,7 +94,10 @@ final class CpuConv {
         if (x.dtype() == DType.F64) {
             return Tensor.of(ConvF64.backwardWeight(x.toDoubleArray(), gradOut.toDoubleArray(), batch, cin, cout, h, w, k), cout, cin, k, k);
         }
-        Tensor gw = backwardWeightF32(contiguousF32(x), contiguousF32(gradOut), batch, cin, cout, h, w, k);
+        Tensor xf = contiguousF32(x), gf = contiguousF32(gradOut);
+        Tensor gw = DirectConv.applies(cin, cout, k)
+                ? Tensor.of(DirectConv.backwardWeight(xf.segment(), xf.offset(), gf.segment(), gf.offset(), batch, cin, cout, h, w), cout, cin, k, k)
+                : backwardWeightF32(xf, gf, batch, cin, cout, h, w, k);
         return inDtype(gw, x.dtype());
     }
 
