@@ -113,4 +113,41 @@ class DTypeTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DType.fromSafetensorsName("F8_E4M3"));
         assertTrue(e.getMessage().contains("F8_E4M3"));
     }
+
+    @Test
+    void float16BulkConversionsMatchTheElementwiseEncodeAndDecode() {
+        // Tensor.to(F16) from contiguous F32 and toFloatArray of contiguous F16 take array loops;
+        // they must give exactly the bits of DType.encode / decode, element by element: ties,
+        // subnormals, overflow to infinity, signed zeros, NaN.
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        float[] values = new float[4096];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = switch (i % 8) {
+                case 0 -> (float) rng.nextGaussian();
+                case 1 -> (float) (rng.nextGaussian() * 1e-6);            // F16 subnormals
+                case 2 -> (float) (rng.nextGaussian() * 7e4);             // beyond 65504: infinity
+                case 3 -> Float.float16ToFloat((short) rng.nextInt(1 << 16)) + 0x1p-25f * (rng.nextBoolean() ? 1 : -1); // near ties
+                case 4 -> Float.intBitsToFloat(rng.nextInt());
+                case 5 -> i % 16 == 5 ? -0f : Float.NaN;
+                default -> (float) (rng.nextDouble() * 2 - 1);
+            };
+        }
+        Tensor f32 = Tensor.of(values, values.length);
+        Tensor half = f32.to(DType.F16);
+        float[] back = half.toFloatArray();
+        for (int i = 0; i < values.length; i++) {
+            long want = DType.F16.encode(values[i]);
+            assertEquals(want, half.bitsAt(i), "encode of " + values[i] + " at " + i);
+            float decoded = (float) DType.F16.decode(want);
+            assertEquals(Float.floatToIntBits(decoded), Float.floatToIntBits(back[i]), "decode of bits " + want + " at " + i);
+        }
+        // a strided F16 view reads its logical elements in order
+        Tensor matrix = half.reshape(64, 64), transposed = matrix.transpose(0, 1);
+        float[] read = transposed.toFloatArray();
+        for (int r = 0; r < 64; r++) {
+            for (int c = 0; c < 64; c++) {
+                assertEquals(Float.floatToIntBits(back[c * 64 + r]), Float.floatToIntBits(read[r * 64 + c]), "transposed view at " + r + "," + c);
+            }
+        }
+    }
 }
