@@ -54,6 +54,19 @@ public interface Backend {
      */
     Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB);
 
+    /**
+     * A linear layer's weight [N, K] prepared for many {@link #matmulPrepared} products (the Cpu
+     * backend packs it once); the caller must not modify the weight while the result is in use.
+     */
+    default PreparedWeight prepareWeight(Tensor weight) {
+        return PreparedWeight.unprepared(weight);
+    }
+
+    /** rows [M, K] · weightᵀ -> [M, N]: the same values as matmul(rows, weight.weight(), false, true). */
+    default Tensor matmulPrepared(Tensor rows, PreparedWeight weight) {
+        return matmul(rows, weight.weight(), false, true);
+    }
+
     // ------------------------------------------------------------ convolution and resampling (NCHW)
 
     /** Stride 1, zero "same" padding, odd square kernel: x [B,Cin,H,W], weight [Cout,Cin,k,k], bias [Cout] or null. */

@@ -2,8 +2,10 @@ package dev.tessel.kernels.cpu;
 
 import dev.tessel.kernels.cpu.gemm.DgemmLoop;
 import dev.tessel.kernels.cpu.gemm.Operand;
+import dev.tessel.kernels.cpu.gemm.PackedMatrix;
 import dev.tessel.kernels.cpu.gemm.SgemmDriver;
 import dev.tessel.kernels.MatmulShape;
+import dev.tessel.kernels.PreparedWeight;
 import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Shape;
 import dev.tessel.tensor.Tensor;
@@ -70,6 +72,38 @@ public final class CpuGemm {
         else items.run(0, batches);
         return out;
     }
+
+    /**
+     * A weight [N, K] packed once as the B operand (K x N, its transpose) of x·weightᵀ; F64 or
+     * other-rank weights stay as they are (matmulPrepared then runs the plain matmul).
+     */
+    static PreparedWeight prepareWeight(Tensor weight) {
+        if (weight.rank() != 2 || weight.dtype() == DType.F64 || !isFloat(weight.dtype())) return PreparedWeight.unprepared(weight);
+        int n = weight.dim(0), k = weight.dim(1);
+        // B (p, j) = weight[j, p]: the transposed view as strides, as matmul(.., transposeB) reads it
+        Operand b = new Operand(weight.segment(), weight.dtype(), weight.offset(), weight.stride(1), weight.stride(0));
+        return new PackedWeight(weight, PackedMatrix.pack(b, k, n));
+    }
+
+    /** rows [M, K] · weightᵀ -> F32 [M, N], bit-identical to matmul(rows, weight, false, true). */
+    static Tensor matmulPrepared(Tensor rows, PreparedWeight weight) {
+        if (!(weight instanceof PackedWeight packed) || rows.rank() != 2 || rows.dtype() != weight.weight().dtype()) {
+            return matmul(rows, weight.weight(), false, true);
+        }
+        int m = rows.dim(0), k = packed.matrix.rows(), n = packed.matrix.columns();
+        if (rows.dim(1) != k) {
+            throw new IllegalArgumentException("matmulPrepared: rows " + rows.shape() + " do not match a weight of " + k + " input features");
+        }
+        Tensor out = Tensor.zeros(DType.F32, m, n);
+        SgemmDriver.multiplyAdd(m, new Operand(rows.segment(), rows.dtype(), rows.offset(), rows.stride(0), rows.stride(1)), packed.matrix,
+                out.segment(), 0, n, threads());
+        return out;
+    }
+
+    private static boolean isFloat(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
+
+    /** The Cpu backend's prepared weight: the weight and its packed transpose. */
+    private record PackedWeight(Tensor weight, PackedMatrix matrix) implements PreparedWeight {}
 
     /**
      * C = A·B (+ C if accumulate) in float32; offsets and strides count elements, not bytes. A (i,p)
