@@ -65,7 +65,8 @@ public final class ImageSampler {
         SplittableRandom rng = new SplittableRandom(options.seed());
         int[][] captions = new int[batch][];
         Arrays.fill(captions, captionIds);
-        try (KvCache cache = new KvCache(c, batch);
+        // The weights are packed once for the whole call: every step multiplies each of them again.
+        try (KvCache cache = new KvCache(c, batch, DecodingWeights.of(model));
              Tensor text = model.textBatch(Arrays.asList(captions));
              Tensor prefix = TextToImageTransformer.ids(tokens, given)) {
             Tensor logits = model.prefill(cache, text, prefix);
