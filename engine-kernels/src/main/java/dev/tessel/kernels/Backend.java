@@ -149,6 +149,18 @@ public interface Backend {
      */
     Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask);
 
+    /**
+     * KV-cached decoding's attention: one query per (batch, head), q [B,H,1,D], against keys
+     * k [B,H,Tk,D] and values v [B,H,Tk,Dv] at the ascending positions {@code visibleKeys} (all
+     * below Tk) -> [B,H,1,Dv]: the values of maskedAttention with the one-row mask that is 1 exactly
+     * there. k and v are typically views of a cache longer than Tk, which a backend should read in
+     * place. Not differentiated (sampling only).
+     */
+    default Tensor decodeAttention(Tensor q, Tensor k, Tensor v, int[] visibleKeys) {
+        VisibleKeys.check("decodeAttention", visibleKeys, k.dim(2));
+        return maskedAttention(q, k, v, VisibleKeys.maskRow(visibleKeys, k.dim(2)));
+    }
+
     /** {dq, dk, dv} of sum(maskedAttention(q,k,v,mask) * gradOut). */
     Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut);
 

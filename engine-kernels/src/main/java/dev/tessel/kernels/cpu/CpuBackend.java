@@ -40,6 +40,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis) { return CpuGumbelSoftmax.backward(y, gradY, tau, axis); }
     @Override public Tensor argmaxOneHot(Tensor x, int axis) { return CpuGumbelSoftmax.argmaxOneHot(x, axis); }
     @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return CpuMaskedAttention.forward(q, k, v, mask); }
+    @Override public Tensor decodeAttention(Tensor q, Tensor k, Tensor v, int[] visibleKeys) { return CpuDecodeAttention.forward(q, k, v, visibleKeys); }
     @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return CpuMaskedAttention.backward(q, k, v, mask, gradOut); }
     @Override public Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, BlockLayout layout) { return CpuSparseAttention.forward(q, k, v, layout); }
     @Override public Tensor[] sparseAttentionBackward(Tensor q, Tensor k, Tensor v, BlockLayout layout, Tensor out, Tensor logSumExp, Tensor gradOut) { return CpuSparseAttention.backward(q, k, v, layout, out, logSumExp, gradOut); }
