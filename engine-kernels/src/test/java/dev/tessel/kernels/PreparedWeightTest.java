@@ -12,12 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Backend.prepareWeight / matmulPrepared against the plain matmul(rows, weight, false, true).
- * The Cpu backend packs the weight once in the layout its SGEMM packs on every call, and the
- * products that never pack (one row, tiny ones) read the weight in place, so the two must agree
- * bit for bit: any difference would be a packing or blocking bug, not rounding. (matmul itself is
- * checked against the Reference oracle in GemmKernelTest.) Shapes cover one row, fewer rows than
- * one 6-row strip, batch-16 decoding, prefill-sized blocks past MC = 144, K past KC = 256 and N
- * past NC = 4080.
+ * The Cpu backend packs the weight once in the layout its SGEMM packs on every call, one-row
+ * products read the weight in place, and the small products that matmul stages (SmallGemm) run
+ * the packed path, which sums each element in the same FMA order; so the two must agree bit for
+ * bit: any difference would be a packing or blocking bug, not rounding. (matmul itself is checked
+ * against the Reference oracle in GemmKernelTest.) Shapes cover one row, fewer rows than one 6-row
+ * strip, batch-16 decoding (16 x 256 x 256 is SmallGemm's largest), tiny products,
+ * prefill-sized blocks past MC = 144, K past KC = 256 and N past NC = 4080.
  */
 class PreparedWeightTest {
     private static final Backend CPU = Backends.cpu();
@@ -45,7 +46,7 @@ class PreparedWeightTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
     void packedOnceEqualsPackingEveryCall(DType dtype) {
-        int[][] weights = {{768, 256}, {256, 1024}, {4100, 37}, {512, 300}};
+        int[][] weights = {{768, 256}, {256, 1024}, {4100, 37}, {512, 300}, {256, 256}, {40, 24}};
         int[] rowCounts = {1, 2, 5, 16, 33, 150};
         for (int[] w : weights) {
             Tensor weight = random(dtype, w[0] * 31L + w[1], w[0], w[1]);

@@ -10,9 +10,8 @@ package dev.tessel.kernels.cpu.gemm;
  * pc * panelStride + t*NR*kc, element (p, j) of the strip at p*NR + j (zero-padded to full strips).
  *
  * <p>Invariant: the packed copy is a snapshot; whoever holds one promises that the source matrix
- * is not modified while it is used. The source stays attached because the products that never
- * pack (one row, one column, tiny ones) read it in place, so results are bit-identical to the
- * unpacked driver's.
+ * is not modified while it is used. The source stays attached because one-row and one-column
+ * products read it in place, so results are bit-identical to the unpacked driver's.
  */
 public final class PackedMatrix {
     final Operand source;
