@@ -62,9 +62,16 @@ public interface Backend {
         return PreparedWeight.unprepared(weight);
     }
 
-    /** rows [M, K] · weightᵀ -> [M, N]: the same values as matmul(rows, weight.weight(), false, true). */
-    default Tensor matmulPrepared(Tensor rows, PreparedWeight weight) {
-        return matmul(rows, weight.weight(), false, true);
+    /**
+     * rows [M, K] · weightᵀ + bias -> [M, N]: the same values as matmul(rows, weight.weight(), false,
+     * true) followed by binary(ADD, .., bias); bias [N] or null.
+     */
+    default Tensor matmulPrepared(Tensor rows, PreparedWeight weight, Tensor bias) {
+        Tensor product = matmul(rows, weight.weight(), false, true);
+        if (bias == null) return product;
+        try (product) {
+            return binary(BinaryOp.ADD, product, bias);
+        }
     }
 
     // ------------------------------------------------------------ convolution and resampling (NCHW)

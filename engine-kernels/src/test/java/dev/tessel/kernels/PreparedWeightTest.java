@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * bit: any difference would be a packing or blocking bug, not rounding. (matmul itself is checked
  * against the Reference oracle in GemmKernelTest.) Shapes cover one row, fewer rows than one 6-row
  * strip, batch-16 decoding (16 x 256 x 256 is SmallGemm's largest), tiny products,
- * prefill-sized blocks past MC = 144, K past KC = 256 and N past NC = 4080.
+ * prefill-sized blocks past MC = 144, K past KC = 256 and N past NC = 4080; with and without
+ * the bias the Cpu backend adds to the product in place.
  */
 class PreparedWeightTest {
     private static final Backend CPU = Backends.cpu();
@@ -31,8 +32,14 @@ class PreparedWeightTest {
     }
 
     private static void assertSameAsMatmul(Backend backend, Tensor rows, Tensor weight, String label) {
+        assertSameAsMatmul(backend, rows, weight, null, label);
+    }
+
+    /** matmulPrepared against matmul, then (with a bias) binary ADD. */
+    private static void assertSameAsMatmul(Backend backend, Tensor rows, Tensor weight, Tensor bias, String label) {
         Tensor want = backend.matmul(rows, weight, false, true);
-        Tensor got = backend.matmulPrepared(rows, backend.prepareWeight(weight));
+        if (bias != null) want = backend.binary(BinaryOp.ADD, want, bias);
+        Tensor got = backend.matmulPrepared(rows, backend.prepareWeight(weight), bias);
         assertEquals(want.shape(), got.shape(), label + ": shape");
         assertEquals(want.dtype(), got.dtype(), label + ": dtype");
         for (long i = 0; i < want.numel(); i++) {
@@ -50,9 +57,11 @@ class PreparedWeightTest {
         int[] rowCounts = {1, 2, 5, 16, 33, 150};
         for (int[] w : weights) {
             Tensor weight = random(dtype, w[0] * 31L + w[1], w[0], w[1]);
+            Tensor bias = random(DType.F32, w[0], 1, w[0]).reshape(w[0]);
             for (int m : rowCounts) {
                 Tensor rows = random(dtype, m * 7L + w[1], m, w[1]);
                 assertSameAsMatmul(CPU, rows, weight, dtype + " rows " + m + " x weight " + w[0] + "x" + w[1]);
+                assertSameAsMatmul(CPU, rows, weight, bias, dtype + " rows " + m + " x weight " + w[0] + "x" + w[1] + " + bias");
             }
         }
     }
@@ -69,6 +78,8 @@ class PreparedWeightTest {
     void backendsWithoutAPreparedFormRunThePlainMatmul() {
         Backend reference = Backends.reference();
         assertSameAsMatmul(reference, random(DType.F64, 5, 3, 20), random(DType.F64, 6, 10, 20), "reference backend");
+        assertSameAsMatmul(reference, random(DType.F64, 5, 3, 20), random(DType.F64, 6, 10, 20), random(DType.F64, 7, 1, 10).reshape(10),
+                "reference backend + bias");
         assertSameAsMatmul(CPU, random(DType.F64, 5, 3, 20), random(DType.F64, 6, 10, 20), "F64 on the Cpu backend");
     }
 }

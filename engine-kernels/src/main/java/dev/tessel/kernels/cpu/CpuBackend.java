@@ -23,7 +23,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return CpuReductions.layerNorm(x, weight, bias, eps); }
     @Override public Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) { return CpuGemm.matmul(a, b, transposeA, transposeB); }
     @Override public PreparedWeight prepareWeight(Tensor weight) { return CpuGemm.prepareWeight(weight); }
-    @Override public Tensor matmulPrepared(Tensor rows, PreparedWeight weight) { return CpuGemm.matmulPrepared(rows, weight); }
+    @Override public Tensor matmulPrepared(Tensor rows, PreparedWeight weight, Tensor bias) { return CpuGemm.matmulPrepared(rows, weight, bias); }
     @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) { return CpuConv.conv2d(x, weight, bias); }
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight) { return CpuConv.conv2dBackwardInput(gradOut, weight); }
     @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, int kernel) { return CpuConv.conv2dBackwardWeight(x, gradOut, kernel); }

@@ -17,6 +17,7 @@ import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.kernels.Backend;
 import dev.tessel.kernels.PreparedWeight;
+import dev.tessel.tensor.Tensor;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -52,8 +53,8 @@ public final class DecodingWeights {
         int[] s = x.shape();
         int in = s[s.length - 1];
         Variable rows = Ops.reshape(x, -1, in);                                            // (N, in)
-        Variable y = Variable.constant(weights.backend.matmulPrepared(rows.value(), w));   // (N, out)
-        if (layer.bias() != null) y = Ops.add(y, layer.bias().variable());
+        Tensor bias = layer.bias() == null ? null : layer.bias().value();
+        Variable y = Variable.constant(weights.backend.matmulPrepared(rows.value(), w, bias));   // (N, out)
         s[s.length - 1] = y.shape()[1];
         return Ops.reshape(y, s);
     }
