@@ -17,6 +17,7 @@ import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.kernels.Backend;
 import dev.tessel.kernels.PreparedWeight;
+import dev.tessel.tensor.DType;
 import dev.tessel.tensor.Tensor;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -28,7 +29,7 @@ public final class DecodingWeights {
 
     private DecodingWeights(Backend backend) { this.backend = backend; }
 
-    /** Prepares every Linear under {@code model} with the calling thread's backend. */
+    /** Prepares every Linear with an F32 weight under {@code model} with the calling thread's backend. */
     public static DecodingWeights of(Module model) {
         DecodingWeights weights = new DecodingWeights(Autograd.currentBackend());
         weights.prepareAll(model);
@@ -36,18 +37,20 @@ public final class DecodingWeights {
     }
 
     private void prepareAll(Module module) {
-        if (module instanceof Linear layer) prepared.put(layer, backend.prepareWeight(layer.weight().value()));
+        if (module instanceof Linear layer && layer.weight().dtype() == DType.F32) prepared.put(layer, backend.prepareWeight(layer.weight().value()));
         for (Module child : module.namedChildren().values()) prepareAll(child);
     }
 
     /**
      * {@code layer} applied to x [..., in] -> [..., out] through its prepared weight; the plain
-     * policy.linear when there are no prepared weights (null), the policy is mixed, gradients are
-     * being recorded (the prepared product has no backward), the layer was not prepared, or the
-     * thread's backend is another one than the weights were prepared for.
+     * policy.linear when there are no prepared weights (null), the policy is mixed or the weight is
+     * not F32 (policy.linear then casts; only its plain layer.forward case is reproduced here),
+     * gradients are being recorded (the prepared product has no backward), the layer was not
+     * prepared, or the thread's backend is another one than the weights were prepared for.
      */
     static Variable linear(DecodingWeights weights, MixedPrecision policy, Variable x, Linear layer) {
-        boolean usable = weights != null && !policy.mixed() && !Autograd.isRecording() && Autograd.currentBackend() == weights.backend;
+        boolean usable = weights != null && !policy.mixed() && layer.weight().dtype() == DType.F32 && x.dtype() == DType.F32
+                && !Autograd.isRecording() && Autograd.currentBackend() == weights.backend;
         PreparedWeight w = usable ? weights.prepared.get(layer) : null;
         if (w == null) return policy.linear(x, layer);
         int[] s = x.shape();
