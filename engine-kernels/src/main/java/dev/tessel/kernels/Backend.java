@@ -54,6 +54,26 @@ public interface Backend {
      */
     Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB);
 
+    /**
+     * A linear layer's weight [N, K] prepared for many {@link #matmulPrepared} products (the Cpu
+     * backend packs it once); the caller must not modify the weight while the result is in use.
+     */
+    default PreparedWeight prepareWeight(Tensor weight) {
+        return PreparedWeight.unprepared(weight);
+    }
+
+    /**
+     * rows [M, K] · weightᵀ + bias -> [M, N]: the same values as matmul(rows, weight.weight(), false,
+     * true) followed by binary(ADD, .., bias); bias [N] or null.
+     */
+    default Tensor matmulPrepared(Tensor rows, PreparedWeight weight, Tensor bias) {
+        Tensor product = matmul(rows, weight.weight(), false, true);
+        if (bias == null) return product;
+        try (product) {
+            return binary(BinaryOp.ADD, product, bias);
+        }
+    }
+
     // ------------------------------------------------------------ convolution and resampling (NCHW)
 
     /** Stride 1, zero "same" padding, odd square kernel: x [B,Cin,H,W], weight [Cout,Cin,k,k], bias [Cout] or null. */
@@ -135,6 +155,18 @@ public interface Backend {
      * mask [Tq,Tk] U8/BOOL (1 = query may attend to key); result [B,H,Tq,Dv]. A row that sees no key gives 0.
      */
     Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask);
+
+    /**
+     * KV-cached decoding's attention: one query per (batch, head), q [B,H,1,D], against keys
+     * k [B,H,Tk,D] and values v [B,H,Tk,Dv] at the ascending positions {@code visibleKeys} (all
+     * below Tk) -> [B,H,1,Dv]: the values of maskedAttention with the one-row mask that is 1 exactly
+     * there. k and v are typically views of a cache longer than Tk, which a backend should read in
+     * place. Not differentiated (sampling only).
+     */
+    default Tensor decodeAttention(Tensor q, Tensor k, Tensor v, int[] visibleKeys) {
+        VisibleKeys.check("decodeAttention", visibleKeys, k.dim(2));
+        return maskedAttention(q, k, v, VisibleKeys.maskRow(visibleKeys, k.dim(2)));
+    }
 
     /** {dq, dk, dv} of sum(maskedAttention(q,k,v,mask) * gradOut). */
     Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut);

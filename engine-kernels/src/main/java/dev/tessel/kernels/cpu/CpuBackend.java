@@ -22,6 +22,8 @@ public final class CpuBackend implements Backend {
     @Override public Tensor logSoftmax(Tensor x, int axis) { return CpuReductions.logSoftmax(x, axis); }
     @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return CpuReductions.layerNorm(x, weight, bias, eps); }
     @Override public Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) { return CpuGemm.matmul(a, b, transposeA, transposeB); }
+    @Override public PreparedWeight prepareWeight(Tensor weight) { return CpuGemm.prepareWeight(weight); }
+    @Override public Tensor matmulPrepared(Tensor rows, PreparedWeight weight, Tensor bias) { return CpuGemm.matmulPrepared(rows, weight, bias); }
     @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) { return CpuConv.conv2d(x, weight, bias); }
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight) { return CpuConv.conv2dBackwardInput(gradOut, weight); }
     @Override public Tensor conv2dBackwardWeight(Tensor x, Tensor gradOut, int kernel) { return CpuConv.conv2dBackwardWeight(x, gradOut, kernel); }
@@ -38,6 +40,7 @@ public final class CpuBackend implements Backend {
     @Override public Tensor gumbelSoftmaxBackward(Tensor y, Tensor gradY, double tau, int axis) { return CpuGumbelSoftmax.backward(y, gradY, tau, axis); }
     @Override public Tensor argmaxOneHot(Tensor x, int axis) { return CpuGumbelSoftmax.argmaxOneHot(x, axis); }
     @Override public Tensor maskedAttention(Tensor q, Tensor k, Tensor v, Tensor mask) { return CpuMaskedAttention.forward(q, k, v, mask); }
+    @Override public Tensor decodeAttention(Tensor q, Tensor k, Tensor v, int[] visibleKeys) { return CpuDecodeAttention.forward(q, k, v, visibleKeys); }
     @Override public Tensor[] maskedAttentionBackward(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor gradOut) { return CpuMaskedAttention.backward(q, k, v, mask, gradOut); }
     @Override public Tensor[] sparseAttention(Tensor q, Tensor k, Tensor v, BlockLayout layout) { return CpuSparseAttention.forward(q, k, v, layout); }
     @Override public Tensor[] sparseAttentionBackward(Tensor q, Tensor k, Tensor v, BlockLayout layout, Tensor out, Tensor logSumExp, Tensor gradOut) { return CpuSparseAttention.backward(q, k, v, layout, out, logSumExp, gradOut); }

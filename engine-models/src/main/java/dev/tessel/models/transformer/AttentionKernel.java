@@ -1,7 +1,9 @@
 // AttentionKernel: the one seam between the transformer and the attention implementation.
 // A pass over the whole stream (training, teacher forcing) runs the block-sparse kernel, whose
 // cost follows the pattern's visible tiles; a partial pass (KV-cached decoding: some queries
-// against the cached keys) runs the dense masked kernel over the pattern's mask rows in use.
+// against the cached keys) runs the dense masked kernel over the pattern's mask rows in use,
+// except a one-token decoding step without gradients, which runs the decode kernel over the
+// query's visible keys only, reading the cache in place.
 //
 // Invariant: attend(q, k, v, pattern, firstQuery) computes, for queries at stream positions
 // firstQuery .. firstQuery+Tq-1 and keys at positions 0 .. Tk-1, exactly softmax over the keys the
@@ -9,6 +11,7 @@
 // both are derived from pattern.visible (AttentionPattern's single definition of the mask).
 package dev.tessel.models.transformer;
 
+import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.nn.Functional;
 import dev.tessel.kernels.attention.AttentionPattern;
@@ -25,6 +28,8 @@ final class AttentionKernel {
     /** Layouts and dense masks, built once per pattern (patterns are values; a model has three kinds). */
     private static final Map<AttentionPattern, BlockLayout> LAYOUTS = new ConcurrentHashMap<>();
     private static final Map<AttentionPattern, Tensor> DENSE_MASKS = new ConcurrentHashMap<>();
+    /** Per pattern, each query position's visible key positions, ascending. */
+    private static final Map<AttentionPattern, int[][]> VISIBLE_KEYS = new ConcurrentHashMap<>();
 
     private AttentionKernel() {}
 
@@ -38,8 +43,26 @@ final class AttentionKernel {
         if (firstQuery == 0 && queries == pattern.length()) {
             return Functional.sparseAttention(q, k, v, LAYOUTS.computeIfAbsent(pattern, p -> p.blockLayout(BLOCK_SIZE)));
         }
+        if (queries == 1 && !Autograd.isRecording()) {
+            // Keys at positions up to the query are all cached (keys >= firstQuery + 1), and a causal
+            // pattern shows none after it, so the row's visible keys all lie below `keys`.
+            int[] visible = VISIBLE_KEYS.computeIfAbsent(pattern, AttentionKernel::visibleKeys)[firstQuery];
+            return Variable.constant(Autograd.currentBackend().decodeAttention(q.value(), k.value(), v.value(), visible));
+        }
         Tensor mask = DENSE_MASKS.computeIfAbsent(pattern, AttentionPattern::denseMask)
                 .slice(0, firstQuery, firstQuery + queries).slice(1, 0, keys);
         return Functional.maskedAttention(q, k, v, mask);
+    }
+
+    /** For every query position of the pattern, the key positions it may see (pattern.visible), ascending. */
+    private static int[][] visibleKeys(AttentionPattern pattern) {
+        int[][] rows = new int[pattern.length()][];
+        int[] scratch = new int[pattern.length()];
+        for (int query = 0; query < rows.length; query++) {
+            int count = 0;
+            for (int key = 0; key <= query; key++) if (pattern.visible(query, key)) scratch[count++] = key;
+            rows[query] = java.util.Arrays.copyOf(scratch, count);
+        }
+        return rows;
     }
 }

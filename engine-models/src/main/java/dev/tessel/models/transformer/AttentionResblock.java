@@ -58,7 +58,8 @@ public final class AttentionResblock extends Module {
     public Variable branch(Variable x, int start, KvCache.Layer cache, MixedPrecision policy) {
         int[] s = x.shape();
         int batch = s[0], t = s[1], d = s[2];
-        Variable packed = Ops.reshape(policy.linear(norm.forward(x), qkv), batch, t, 3, heads, headDim);
+        DecodingWeights weights = cache == null ? null : cache.weights();
+        Variable packed = Ops.reshape(DecodingWeights.linear(weights, policy, norm.forward(x), qkv), batch, t, 3, heads, headDim);
         Variable split = Ops.permute(packed, 2, 0, 3, 1, 4);                     // (3, B, H, T, Dh)
         Variable q = Ops.squeeze(Ops.slice(split, 0, 0, 1), 0);
         Variable k = Ops.squeeze(Ops.slice(split, 0, 1, 2), 0);
@@ -72,6 +73,6 @@ public final class AttentionResblock extends Module {
         }
         Variable attended = AttentionKernel.attend(q, k, v, pattern, start);      // (B, H, T, Dh)
         Variable merged = Ops.reshape(Ops.permute(attended, 0, 2, 1, 3), batch, t, d);
-        return policy.linear(merged, out);
+        return DecodingWeights.linear(weights, policy, merged, out);
     }
 }

@@ -65,7 +65,10 @@ public final class ImageSampler {
         SplittableRandom rng = new SplittableRandom(options.seed());
         int[][] captions = new int[batch][];
         Arrays.fill(captions, captionIds);
-        try (KvCache cache = new KvCache(c, batch);
+        // With several candidates the weights are packed once for the whole call: every step
+        // multiplies each of them again. One candidate's steps are one-row products, which read the
+        // weights in place, so packing would only cost time (~9% of a batch-1 sample).
+        try (KvCache cache = new KvCache(c, batch, batch > 1 ? DecodingWeights.of(model) : null);
              Tensor text = model.textBatch(Arrays.asList(captions));
              Tensor prefix = TextToImageTransformer.ids(tokens, given)) {
             Tensor logits = model.prefill(cache, text, prefix);
@@ -92,9 +95,7 @@ public final class ImageSampler {
             scores[i] = logits.get(b, i) / o.temperature();
             max = Math.max(max, scores[i]);
         }
-        Integer[] order = new Integer[v];
-        for (int i = 0; i < v; i++) order[i] = i;
-        Arrays.sort(order, (x, y) -> Double.compare(scores[y], scores[x]));   // most likely first; ties by id (stable)
+        int[] order = descendingOrder(scores);   // most likely first; ties by id
         double[] probability = new double[v];
         double total = 0;
         for (int i = 0; i < v; i++) total += probability[i] = Math.exp(scores[order[i]] - max);
@@ -115,5 +116,35 @@ public final class ImageSampler {
             if (u < 0) return order[i];
         }
         return order[keep - 1];
+    }
+
+    /**
+     * The ids 0..n-1 ordered by score, highest first (Double.compare's order), equal scores by id:
+     * exactly the order of a stable sort of boxed ids with that comparator, without the boxing
+     * (which cost 5% of a batch-16 sample). Each score is replaced by its rank among the distinct
+     * scores, so one primitive sort of (rank, id) pairs packed in a long gives the order.
+     */
+    static int[] descendingOrder(double[] scores) {
+        int n = scores.length;
+        long[] distinct = new long[n];
+        for (int i = 0; i < n; i++) distinct[i] = sortableBits(scores[i]);
+        Arrays.sort(distinct);
+        int unique = 0;
+        for (int i = 0; i < n; i++) if (i == 0 || distinct[i] != distinct[unique - 1]) distinct[unique++] = distinct[i];
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            int rank = Arrays.binarySearch(distinct, 0, unique, sortableBits(scores[i]));
+            keys[i] = (long) (unique - 1 - rank) << 32 | i;     // highest score first, then id
+        }
+        Arrays.sort(keys);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = (int) keys[i];
+        return order;
+    }
+
+    /** A long whose signed order is Double.compare's order of the doubles (-0.0 before 0.0, NaN last). */
+    private static long sortableBits(double x) {
+        long bits = Double.doubleToLongBits(x);
+        return bits < 0 ? bits ^ Long.MAX_VALUE : bits;
     }
 }

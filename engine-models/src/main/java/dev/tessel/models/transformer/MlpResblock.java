@@ -35,11 +35,21 @@ public final class MlpResblock extends Module {
 
     /** x [B, T, d] -> [B, T, d]. */
     public Variable forward(Variable x) {
-        return Ops.add(x, branch(x, MixedPrecision.fp32()));
+        return forward(x, null);
+    }
+
+    /** As above, the products through a decoding run's prepared weights (null: none). */
+    Variable forward(Variable x, DecodingWeights weights) {
+        return Ops.add(x, branch(x, MixedPrecision.fp32(), weights));
     }
 
     /** The residual branch out(gelu(fc(norm(x)))) alone, the products in the policy's resblock dtype (see AttentionResblock.branch). */
     public Variable branch(Variable x, MixedPrecision policy) {
-        return policy.linear(Ops.geluErf(policy.linear(norm.forward(x), fc)), out);
+        return branch(x, policy, null);
+    }
+
+    private Variable branch(Variable x, MixedPrecision policy, DecodingWeights weights) {
+        Variable hidden = Ops.geluErf(DecodingWeights.linear(weights, policy, norm.forward(x), fc));
+        return DecodingWeights.linear(weights, policy, hidden, out);
     }
 }

@@ -99,7 +99,7 @@ public final class ResblockStack extends Module {
                 h = Checkpoint.run(in -> a.forward(in.getFirst(), start, null), List.of(h));
                 h = Checkpoint.run(in -> m.forward(in.getFirst()), List.of(h));
             } else {
-                h = m.forward(a.forward(h, start, layerCache));
+                h = m.forward(a.forward(h, start, layerCache), cache == null ? null : cache.weights());
             }
         }
         return finalNorm.forward(h);

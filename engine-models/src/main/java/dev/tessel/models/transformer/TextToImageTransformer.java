@@ -12,6 +12,7 @@ import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Ops;
 import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.mixed.GradScaler;
+import dev.tessel.autograd.mixed.MixedPrecision;
 import dev.tessel.autograd.nn.Linear;
 import dev.tessel.autograd.nn.Module;
 import dev.tessel.tensor.DType;
@@ -151,7 +152,7 @@ public final class TextToImageTransformer extends Module {
         try (var off = Autograd.noGrad()) {
             Variable hidden = stack.forward(embeddings.forward(text, givenImage), 0, cache, false);
             int last = hidden.shape()[1] - 1;
-            return Ops.squeeze(imageHead.forward(Ops.slice(hidden, 1, last, last + 1)), 1).value();
+            return Ops.squeeze(DecodingWeights.linear(cache.weights(), MixedPrecision.fp32(), Ops.slice(hidden, 1, last, last + 1), imageHead), 1).value();
         }
     }
 
@@ -160,7 +161,7 @@ public final class TextToImageTransformer extends Module {
         if (position + 1 >= config.imageTokens()) throw new IllegalArgumentException("step: image token " + position + " is the last; nothing follows it");
         try (var off = Autograd.noGrad()) {
             Variable hidden = stack.forward(embeddings.image(token, position), config.textLength() + position, cache, false);
-            return Ops.squeeze(imageHead.forward(hidden), 1).value();
+            return Ops.squeeze(DecodingWeights.linear(cache.weights(), MixedPrecision.fp32(), hidden, imageHead), 1).value();
         }
     }
 

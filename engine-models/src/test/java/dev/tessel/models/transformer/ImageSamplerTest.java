@@ -32,6 +32,24 @@ class ImageSamplerTest {
     }
 
     @Test
+    void descendingOrderIsTheStableSortByScore() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+        double[] specials = {0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, Double.MIN_VALUE, -Double.MIN_VALUE};
+        for (int trial = 0; trial < 200; trial++) {
+            double[] scores = new double[1 + rng.nextInt(600)];
+            for (int i = 0; i < scores.length; i++) {
+                double r = rng.nextDouble();
+                // many ties (a few distinct values), some specials, the rest spread out
+                scores[i] = r < 0.3 ? rng.nextInt(4) - 2 : r < 0.4 ? specials[rng.nextInt(specials.length)] : rng.nextGaussian() * 10;
+            }
+            Integer[] boxed = new Integer[scores.length];
+            for (int i = 0; i < boxed.length; i++) boxed[i] = i;
+            Arrays.sort(boxed, (x, y) -> Double.compare(scores[y], scores[x]));
+            assertArrayEquals(Arrays.stream(boxed).mapToInt(Integer::intValue).toArray(), ImageSampler.descendingOrder(scores), "trial " + trial);
+        }
+    }
+
+    @Test
     void topKOfOneIsGreedyDecoding() {
         ImageSampler.Options greedy = ImageSampler.Options.defaults().withTopK(1);
         int[] tokens = ImageSampler.sample(MODEL, CAPTION, greedy.withSeed(1))[0];
