@@ -170,7 +170,7 @@ final class AttentionTiles {
     static float expShifted(float[] s, int off, int width, float shift) {
         FloatVector sum = FloatVector.zero(S);
         for (int j = 0; j < width; j += LANES) {
-            FloatVector e = VectorMath.exp256(FloatVector.fromArray(S, s, off + j).sub(shift));
+            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(shift).lanewise(VectorOperators.EXP);
             e.intoArray(s, off + j);
             sum = sum.add(e);
         }
@@ -185,7 +185,7 @@ final class AttentionTiles {
     static void expShiftedAccumulate(float[] s, int off, int width, float shift, float[] sums, int sumsOff) {
         FloatVector sum = FloatVector.fromArray(S, sums, sumsOff);
         for (int j = 0; j < width; j += LANES) {
-            FloatVector e = VectorMath.exp256(FloatVector.fromArray(S, s, off + j).sub(shift));
+            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(shift).lanewise(VectorOperators.EXP);
             e.intoArray(s, off + j);
             sum = sum.add(e);
         }

@@ -45,7 +45,7 @@ final class CpuGumbelSoftmax {
         for (int c = 0; c < n; c++) {
             int row = base + c * inner, i = 0;
             for (; i < bound; i += S.length()) {
-                FloatVector gumbel = VectorMath.log(VectorMath.log(FloatVector.fromArray(S, u, row + i)).neg()).neg();
+                FloatVector gumbel = FloatVector.fromArray(S, u, row + i).lanewise(VectorOperators.LOG).neg().lanewise(VectorOperators.LOG).neg();
                 FloatVector v = FloatVector.fromArray(S, z, row + i).add(gumbel).mul(scale);
                 v.intoArray(z, row + i);
                 FloatVector.fromArray(S, max, i).max(v).intoArray(max, i);
@@ -59,7 +59,7 @@ final class CpuGumbelSoftmax {
         for (int c = 0; c < n; c++) {
             int row = base + c * inner, i = 0;
             for (; i < bound; i += S.length()) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, z, row + i).sub(FloatVector.fromArray(S, max, i)));
+                FloatVector e = FloatVector.fromArray(S, z, row + i).sub(FloatVector.fromArray(S, max, i)).lanewise(VectorOperators.EXP);
                 e.intoArray(z, row + i);
                 FloatVector.fromArray(S, sum, i).add(e).intoArray(sum, i);
             }

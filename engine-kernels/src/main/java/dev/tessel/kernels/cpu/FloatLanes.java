@@ -109,12 +109,12 @@ final class FloatLanes {
     }
 
     private static int exp(MemorySegment s, long so, MemorySegment d, long o, int bound) {
-        for (int i = 0; i < bound; i += SPECIES.length()) put(VectorMath.exp(at(s, so, i)), d, o, i);
+        for (int i = 0; i < bound; i += SPECIES.length()) put(at(s, so, i).lanewise(VectorOperators.EXP), d, o, i);
         return bound;
     }
 
     private static int log(MemorySegment s, long so, MemorySegment d, long o, int bound) {
-        for (int i = 0; i < bound; i += SPECIES.length()) put(VectorMath.log(at(s, so, i)), d, o, i);
+        for (int i = 0; i < bound; i += SPECIES.length()) put(at(s, so, i).lanewise(VectorOperators.LOG), d, o, i);
         return bound;
     }
 
@@ -129,7 +129,7 @@ final class FloatLanes {
     }
 
     private static int tanh(MemorySegment s, long so, MemorySegment d, long o, int bound) {
-        for (int i = 0; i < bound; i += SPECIES.length()) put(VectorMath.tanh(at(s, so, i)), d, o, i);
+        for (int i = 0; i < bound; i += SPECIES.length()) put(at(s, so, i).lanewise(VectorOperators.TANH), d, o, i);
         return bound;
     }
 
@@ -202,7 +202,7 @@ final class FloatLanes {
     /** erfc(a) for a ≥ 1 (a = +∞ gives 0), given a² computed by the caller. */
     private static FloatVector erfcLarge(FloatVector a, FloatVector aSquared) {
         FloatVector t = one().div(a);
-        return VectorMath.exp(aSquared.neg()).mul(horner(ERFC_LARGE, t)).mul(t);
+        return aSquared.neg().lanewise(VectorOperators.EXP).mul(horner(ERFC_LARGE, t)).mul(t);
     }
 
     private static FloatVector horner(float[] c, FloatVector t) {
@@ -213,7 +213,7 @@ final class FloatLanes {
 
     /** 1/(1 + e^(−z)): for z ≪ 0 e^(−z) overflows to +∞ and the result is 0, never NaN; relative error stays ~eps. */
     private static FloatVector sigmoid(FloatVector z) {
-        return one().div(VectorMath.exp(z.neg()).add(1f));
+        return one().div(z.neg().lanewise(VectorOperators.EXP).add(1f));
     }
 
     /** dst[j] = a[j] op b[j] for j in [0, n); one loop method per op, for the reason given at {@link #unary}. */
@@ -282,7 +282,7 @@ final class FloatLanes {
     private static int geluErfGrad(MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment d, long o, int bound) {
         for (int i = 0; i < bound; i += SPECIES.length()) {
             FloatVector x = at(a, ao, i);
-            FloatVector pdf = VectorMath.exp(x.mul(x).mul(-0.5f)).mul(INV_SQRT_2PI);
+            FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
             put(at(b, bo, i).mul(twiceNormalCdf(x).mul(0.5f).add(x.mul(pdf))), d, o, i);
         }
         return bound;
@@ -343,7 +343,7 @@ final class FloatLanes {
         FloatVector acc = FloatVector.zero(SPECIES);
         for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
             long step = (long) i * Float.BYTES;
-            FloatVector e = VectorMath.exp(load(src, srcOffset + step).sub(shift));
+            FloatVector e = load(src, srcOffset + step).sub(shift).lanewise(VectorOperators.EXP);
             e.intoMemorySegment(dst, dstOffset + step, ORDER);
             acc = acc.add(e);
         }
