@@ -49,28 +49,28 @@ final class CpuTraining {
     }
 
     /**
-     * n elements from element index {@code at}: F32, or 16-bit codes decoded by {@code codec}
-     * (F16 when it is null). A skipped element is decoded and re-encoded unchanged: every code
-     * of the three 16-bit formats survives the round trip (MomentCodec's and F16's invariants).
+     * n moments from element index {@code at}: F32, or 16-bit codes decoded by {@code codec} (null
+     * for F32). A skipped element is decoded and re-encoded unchanged: every code of the moment
+     * formats survives the round trip (MomentCodec's invariant).
      */
-    private static void readWide(MemorySegment s, long at, boolean sixteenBit, float[] dst, int n, MomentCodec codec) {
-        if (!sixteenBit) {
+    private static void readMoments(MemorySegment s, long at, MomentCodec codec, float[] dst, int n) {
+        if (codec == null) {
             MemorySegment.copy(s, FLOAT, at * Float.BYTES, dst, 0, n);
             return;
         }
         short[] codes = new short[n];
         MemorySegment.copy(s, SHORT, at * Short.BYTES, codes, 0, n);
-        for (int j = 0; j < n; j++) dst[j] = codec == null ? Float.float16ToFloat(codes[j]) : codec.decode(codes[j]);
+        for (int j = 0; j < n; j++) dst[j] = codec.decode(codes[j]);
     }
 
-    /** The inverse of {@link #readWide}: round to nearest even into the 16-bit format, or store the floats. */
-    private static void writeNarrow(float[] src, MemorySegment s, long at, boolean sixteenBit, int n, MomentCodec codec) {
-        if (!sixteenBit) {
+    /** The inverse of {@link #readMoments}: the floats, or their nearest-even codes. */
+    private static void writeMoments(float[] src, MemorySegment s, long at, MomentCodec codec, int n) {
+        if (codec == null) {
             MemorySegment.copy(src, 0, s, FLOAT, at * Float.BYTES, n);
             return;
         }
         short[] codes = new short[n];
-        for (int j = 0; j < n; j++) codes[j] = codec == null ? Float.floatToFloat16(src[j]) : codec.encode(src[j]);
+        for (int j = 0; j < n; j++) codes[j] = codec.encode(src[j]);
         MemorySegment.copy(codes, 0, s, SHORT, at * Short.BYTES, n);
     }
 
@@ -126,9 +126,8 @@ final class CpuTraining {
         float decay = (float) h.decay(), b1 = (float) h.beta1(), b2 = (float) h.beta2();
         float oneMinusB1 = (float) (1 - h.beta1()), oneMinusB2 = (float) (1 - h.beta2());
         float bias2 = (float) h.bias2Sqrt(), eps = (float) h.eps(), negStep = (float) -h.stepSize(), clip = (float) h.varianceClip();
-        boolean mean16 = expAvg.dtype() == DType.MEAN_1_6_9, var16 = expAvgSq.dtype() == DType.VAR_0_6_10;
-        boolean half = param.dtype() == DType.F16;
-        MemorySegment ps = param.segment(), ms = expAvg.segment(), vs = expAvgSq.segment();
+        MomentCodec meanCodec = expAvg.dtype() == DType.MEAN_1_6_9 ? MEAN : null, varCodec = expAvgSq.dtype() == DType.VAR_0_6_10 ? VAR : null;
+        MemorySegment ms = expAvg.segment(), vs = expAvgSq.segment();
         long po = param.offset(), mo = expAvg.offset(), vo = expAvgSq.offset(), go = g.offset();
         long skipped = chunks(param.numel(), (from, length) -> {
             // Each chunk is read into arrays in bulk, updated in plain array code and written back:
@@ -136,9 +135,9 @@ final class CpuTraining {
             // the arithmetic (an eighth of a mixed-precision transformer step).
             float[] gb = new float[length], pb = new float[length], mb = new float[length], vb = new float[length];
             FloatRuns.read(g, go + from, 1, gb, 0, length);
-            readWide(ps, po + from, half, pb, length, null);
-            readWide(ms, mo + from, mean16, mb, length, MEAN);
-            readWide(vs, vo + from, var16, vb, length, VAR);
+            FloatRuns.read(param, po + from, 1, pb, 0, length);   // F32 or F16 (a skipped element rounds back to itself)
+            readMoments(ms, mo + from, meanCodec, mb, length);
+            readMoments(vs, vo + from, varCodec, vb, length);
             long bad = 0;
             for (int j = 0; j < length; j++) {
                 float gj = gb[j];
@@ -155,9 +154,9 @@ final class CpuTraining {
                 vb[j] = v;
                 pb[j] = p + negStep * m / denom;
             }
-            writeNarrow(pb, ps, po + from, half, length, null);
-            writeNarrow(mb, ms, mo + from, mean16, length, MEAN);
-            writeNarrow(vb, vs, vo + from, var16, length, VAR);
+            FloatRuns.write(pb, 0, param, po + from, length);
+            writeMoments(mb, ms, mo + from, meanCodec, length);
+            writeMoments(vb, vs, vo + from, varCodec, length);
             return bad;
         });
         if (g != grad) g.close();
