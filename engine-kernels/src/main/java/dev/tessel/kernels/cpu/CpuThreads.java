@@ -1,27 +1,51 @@
 package dev.tessel.kernels.cpu;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one thread pool every Cpu kernel shares, sized to the cores (override with
- * {@code -Dtessel.threads=N}). Kernels split work with {@link #parallelFor}; nested calls run
- * inline on the calling worker (or on the caller running its own chunk), so a kernel called from
- * inside another never oversubscribes. Chunk boundaries depend only on n, grain and the thread
- * cap, never on which thread runs a chunk.
+ * The one set of worker threads every Cpu kernel shares, sized to the cores (override with
+ * {@code -Dtessel.threads=N}). Kernels split work with {@link #parallelFor}: the caller runs the
+ * first chunk itself and the workers run the others. Nested calls (from inside a chunk) run
+ * inline, so a kernel called from inside another never oversubscribes; a caller that finds the
+ * workers busy with another caller's call runs its whole range inline too. Chunk boundaries
+ * depend only on n, grain and the thread cap, never on which thread runs a chunk.
+ *
+ * <p>Why not a ForkJoinPool: its idle workers park, and waking a parked thread on these VMs takes
+ * ~15-20 us, longer than the work of a one-token product of a 256-wide layer (5-25 us); a
+ * 2-thread call then took twice as long as one thread (KV-cached sampling makes ~40 such calls
+ * per token). Here an idle worker spins for {@link #SPIN_NANOS} before it parks, as OpenMP's
+ * workers do, so the calls of one step find it awake.
  */
 public final class CpuThreads {
-    private static final int THREADS = Integer.getInteger("tessel.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = new ForkJoinPool(THREADS, pool -> {
-        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        t.setName("tessel-cpu-" + t.getPoolIndex());
-        t.setDaemon(true);
-        return t;
-    }, null, false);
+    private static final int THREADS = Math.max(1, Integer.getInteger("tessel.threads", Runtime.getRuntime().availableProcessors()));
+    /**
+     * How long an idle worker stays awake for the next call: longer than the serial stretches
+     * between the parallel calls of a decoding or training step (tens of microseconds), short
+     * enough that an idle engine gives its cores back almost at once.
+     */
+    static final long SPIN_NANOS = 200_000;
 
-    /** Set while a caller outside the pool runs its own chunk of a parallelFor (see there). */
+    /** Serialises callers: one call at a time owns the workers. */
+    private static final ReentrantLock OWNER = new ReentrantLock();
+    private static final Worker[] WORKERS = new Worker[THREADS - 1];
+    /** Set while a caller runs its own chunk (see parallelFor): its nested calls run inline. */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
+    /** The latest call; a worker runs its chunk of each new one it sees. */
+    private static volatile Call current;
+
+    /** One parallelFor handed to the workers: immutable but for its completion count and failure. */
+    private record Call(RangeBody body, int n, int chunks, AtomicInteger pending, AtomicReference<Throwable> failure) {}
+
+    static {
+        for (int i = 0; i < WORKERS.length; i++) {
+            WORKERS[i] = new Worker(i + 1);
+            WORKERS[i].start();
+        }
+    }
 
     private CpuThreads() {}
 
@@ -42,39 +66,98 @@ public final class CpuThreads {
     /** As {@link #parallelFor(int, int, RangeBody)}, using at most {@code maxThreads} chunks (a per-call cap). */
     public static void parallelFor(int n, int grain, int maxThreads, RangeBody body) {
         int chunks = (int) Math.min(Math.min(THREADS, Math.max(1, maxThreads)), Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || insideParallelFor()) {
+        if (chunks <= 1 || insideParallelFor() || !OWNER.tryLock()) {
             if (n > 0) body.run(0, n);
             return;
         }
-        RecursiveAction[] tasks = new RecursiveAction[chunks];
-        for (int c = 0; c < chunks; c++) {
-            int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-            tasks[c] = new RecursiveAction() {
-                @Override protected void compute() { body.run(from, to); }
-            };
-        }
-        if (Thread.currentThread() instanceof ForkJoinWorkerThread) {
-            // a worker of another pool: hand every chunk to ours
-            POOL.invoke(new RecursiveAction() {
-                @Override protected void compute() { invokeAll(tasks); }
-            });
-            return;
-        }
-        // The caller runs the first chunk itself and wakes workers only for the rest: handing every
-        // chunk to the pool cost one more thread wake-up and one more switch back per call, which
-        // weighs on the small products of KV-cached sampling (a one-token step makes ~40 calls).
-        for (int c = 1; c < chunks; c++) POOL.execute(tasks[c]);
-        INSIDE.set(Boolean.TRUE);
         try {
-            tasks[0].invoke();
+            Call call = new Call(body, n, chunks, new AtomicInteger(chunks - 1), new AtomicReference<>());
+            current = call;
+            for (int w = 0; w < chunks - 1; w++) WORKERS[w].wake();
+            INSIDE.set(Boolean.TRUE);
+            try {
+                body.run(0, chunkStart(n, chunks, 1));
+            } finally {
+                INSIDE.set(Boolean.FALSE);
+                awaitWorkers(call);
+            }
+            Throwable failure = call.failure().get();
+            if (failure instanceof RuntimeException e) throw e;
+            if (failure instanceof Error e) throw e;
+            if (failure != null) throw new IllegalStateException(failure);
         } finally {
-            INSIDE.set(Boolean.FALSE);
-            for (int c = 1; c < chunks; c++) tasks[c].join();
+            OWNER.unlock();
         }
     }
 
-    /** True on a pool worker and on a caller running its own chunk: nested calls then run inline. */
+    private static int chunkStart(int n, int chunks, int c) {
+        return (int) ((long) n * c / chunks);
+    }
+
+    /** The chunks run on workers are as long as the caller's, so this wait is short: spin, then yield. */
+    private static void awaitWorkers(Call call) {
+        long spins = 0;
+        while (call.pending().get() > 0) {
+            if (++spins < 10_000) Thread.onSpinWait();
+            else Thread.yield(); // a worker lost its core (a loaded machine): let it run
+        }
+    }
+
+    /** True on a worker and on a caller running its own chunk: nested calls then run inline. */
     private static boolean insideParallelFor() {
-        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == POOL || INSIDE.get();
+        return Thread.currentThread() instanceof Worker || INSIDE.get();
+    }
+
+    private static final class Worker extends Thread {
+        private final int chunk;
+        private volatile boolean parked;
+        /** The last call this worker has looked at (run its chunk of, or found it needs none). */
+        private Call seen;
+
+        Worker(int chunk) {
+            super("tessel-cpu-" + chunk);
+            this.chunk = chunk;
+            setDaemon(true);
+        }
+
+        void wake() {
+            if (parked) LockSupport.unpark(this);
+        }
+
+        @Override public void run() {
+            while (true) {
+                Call call = awaitCall();
+                seen = call;
+                // A call needing fewer workers is skipped; a worker can miss a call only if it is
+                // not needed there, since a call ends only after all of its workers have run.
+                if (chunk >= call.chunks()) continue;
+                try {
+                    call.body().run(chunkStart(call.n(), call.chunks(), chunk), chunkStart(call.n(), call.chunks(), chunk + 1));
+                } catch (Throwable t) {
+                    call.failure().compareAndSet(null, t);
+                } finally {
+                    call.pending().decrementAndGet();
+                }
+            }
+        }
+
+        /** The next call: spin for SPIN_NANOS, then park until woken. */
+        private Call awaitCall() {
+            long spinUntil = System.nanoTime() + SPIN_NANOS;
+            while (true) {
+                Call c = current;
+                if (c != seen) return c;
+                if (System.nanoTime() < spinUntil) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                // Park: announce it first, then look once more, so a caller that published a call
+                // before reading `parked` is seen here, and one that publishes after unparks us.
+                parked = true;
+                if (current == seen) LockSupport.park(this);
+                parked = false;
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
+        }
     }
 }
