@@ -24,9 +24,9 @@ public final class CpuThreads {
     /**
      * How long an idle worker stays awake for the next call: longer than the serial stretches
      * between the parallel calls of a decoding or training step (tens of microseconds), short
-     * enough that an idle engine gives its cores back almost at once.
+     * enough that an idle engine gives its cores back almost at once ({@code -Dtessel.spinMicros}).
      */
-    static final long SPIN_NANOS = 200_000;
+    static final long SPIN_NANOS = Long.getLong("tessel.spinMicros", 200) * 1000;
 
     /** Serialises callers: one call at a time owns the workers. */
     private static final ReentrantLock OWNER = new ReentrantLock();
