@@ -7,8 +7,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one set of worker threads every Cpu kernel shares, sized to the cores (override with
- * {@code -Dtessel.threads=N}). Kernels split work with {@link #parallelFor}: the caller runs the
- * first chunk itself and the workers run the others. Nested calls (from inside a chunk) run
+ * {@code -Dtessel.threads=N}). Kernels split work with {@link #parallelFor}: the caller and the
+ * workers claim its chunks one at a time. Nested calls (from inside a chunk) run
  * inline, so a kernel called from inside another never oversubscribes; a caller that finds the
  * workers busy with another caller's call runs its whole range inline too. Chunk boundaries
  * depend only on n, grain and the thread cap, never on which thread runs a chunk.
@@ -31,14 +31,36 @@ public final class CpuThreads {
     /** Serialises callers: one call at a time owns the workers. */
     private static final ReentrantLock OWNER = new ReentrantLock();
     private static final Worker[] WORKERS = new Worker[THREADS - 1];
-    /** Set while a caller runs its own chunk (see parallelFor): its nested calls run inline. */
+    /** Set while a caller runs chunks (see parallelFor): its nested calls run inline. */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
-    /** The latest call; a worker runs its chunk of each new one it sees. */
+    /** The latest call; a worker claims chunks of each new one it sees. */
     private static volatile Call current;
 
-    /** One parallelFor handed to the workers: immutable but for its completion count and failure. */
-    private record Call(RangeBody body, int n, int chunks, AtomicInteger pending, AtomicReference<Throwable> failure) {}
+    /**
+     * One parallelFor. Its chunks are claimed one at a time by whoever is free, the caller
+     * included, so a worker that has not got a core yet (a loaded machine) never holds the caller
+     * up: the caller runs the chunks nobody has claimed.
+     */
+    private record Call(RangeBody body, int n, int chunks, AtomicInteger claimed, AtomicInteger finished,
+                        AtomicReference<Throwable> failure) {
+        Call(RangeBody body, int n, int chunks) {
+            this(body, n, chunks, new AtomicInteger(), new AtomicInteger(), new AtomicReference<>());
+        }
+
+        /** Runs unclaimed chunks until none is left. */
+        void runChunks() {
+            for (int c; (c = claimed.getAndIncrement()) < chunks; ) {
+                try {
+                    body.run(chunkStart(n, chunks, c), chunkStart(n, chunks, c + 1));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    finished.incrementAndGet();
+                }
+            }
+        }
+    }
 
     static {
         for (int i = 0; i < WORKERS.length; i++) {
@@ -71,16 +93,16 @@ public final class CpuThreads {
             return;
         }
         try {
-            Call call = new Call(body, n, chunks, new AtomicInteger(chunks - 1), new AtomicReference<>());
+            Call call = new Call(body, n, chunks);
             current = call;
             for (int w = 0; w < chunks - 1; w++) WORKERS[w].wake();
             INSIDE.set(Boolean.TRUE);
             try {
-                body.run(0, chunkStart(n, chunks, 1));
+                call.runChunks();
             } finally {
                 INSIDE.set(Boolean.FALSE);
-                awaitWorkers(call);
             }
+            awaitWorkers(call);
             Throwable failure = call.failure().get();
             if (failure instanceof RuntimeException e) throw e;
             if (failure instanceof Error e) throw e;
@@ -94,29 +116,27 @@ public final class CpuThreads {
         return (int) ((long) n * c / chunks);
     }
 
-    /** The chunks run on workers are as long as the caller's, so this wait is short: spin, then yield. */
+    /** The chunks still running on workers were claimed no later than the caller's last one, so this wait is short: spin, then yield. */
     private static void awaitWorkers(Call call) {
         long spins = 0;
-        while (call.pending().get() > 0) {
+        while (call.finished().get() < call.chunks()) {
             if (++spins < 10_000) Thread.onSpinWait();
             else Thread.yield(); // a worker lost its core (a loaded machine): let it run
         }
     }
 
-    /** True on a worker and on a caller running its own chunk: nested calls then run inline. */
+    /** True on a worker and on a caller running chunks: nested calls then run inline. */
     private static boolean insideParallelFor() {
         return Thread.currentThread() instanceof Worker || INSIDE.get();
     }
 
     private static final class Worker extends Thread {
-        private final int chunk;
         private volatile boolean parked;
-        /** The last call this worker has looked at (run its chunk of, or found it needs none). */
+        /** The last call this worker has looked at (claimed chunks of, or found none left). */
         private Call seen;
 
-        Worker(int chunk) {
-            super("tessel-cpu-" + chunk);
-            this.chunk = chunk;
+        Worker(int index) {
+            super("tessel-cpu-" + index);
             setDaemon(true);
         }
 
@@ -128,16 +148,8 @@ public final class CpuThreads {
             while (true) {
                 Call call = awaitCall();
                 seen = call;
-                // A call needing fewer workers is skipped; a worker can miss a call only if it is
-                // not needed there, since a call ends only after all of its workers have run.
-                if (chunk >= call.chunks()) continue;
-                try {
-                    call.body().run(chunkStart(call.n(), call.chunks(), chunk), chunkStart(call.n(), call.chunks(), chunk + 1));
-                } catch (Throwable t) {
-                    call.failure().compareAndSet(null, t);
-                } finally {
-                    call.pending().decrementAndGet();
-                }
+                // Finds nothing to claim when the others took every chunk (or the call is over).
+                call.runChunks();
             }
         }
 
