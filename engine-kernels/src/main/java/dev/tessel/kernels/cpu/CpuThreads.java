@@ -34,7 +34,10 @@ public final class CpuThreads {
     /** Set while a caller runs chunks (see parallelFor): its nested calls run inline. */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
-    /** The latest call; a worker claims chunks of each new one it sees. */
+    /**
+     * The call in progress (null between calls, so a finished body and the tensors it captured are
+     * not kept alive by this field); a worker claims chunks of each new one it sees.
+     */
     private static volatile Call current;
 
     /**
@@ -108,6 +111,7 @@ public final class CpuThreads {
             if (failure instanceof Error e) throw e;
             if (failure != null) throw new IllegalStateException(failure);
         } finally {
+            current = null;
             OWNER.unlock();
         }
     }
@@ -149,11 +153,11 @@ public final class CpuThreads {
                 Call call = awaitCall();
                 seen = call;
                 // Finds nothing to claim when the others took every chunk (or the call is over).
-                call.runChunks();
+                if (call != null) call.runChunks();
             }
         }
 
-        /** The next call: spin for SPIN_NANOS, then park until woken. */
+        /** The next change of {@code current} (a call, or null at a call's end): spin for SPIN_NANOS, then park until woken. */
         private Call awaitCall() {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (true) {

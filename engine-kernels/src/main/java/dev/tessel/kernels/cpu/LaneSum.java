@@ -7,7 +7,7 @@
 // the last bit depending on when C2 finished. Left to right is the same on every tier.
 //
 // Invariant: one method per vector shape, each called with one concrete vector class only (of256
-// by the 256-bit kernels, ofPreferred by FloatLanes). One shared method fed both Float256Vector
+// by the 256-bit kernels, ofPreferred by FloatLanes and DirectConv, both of SPECIES_PREFERRED). One shared method fed both Float256Vector
 // and Float512Vector: its type profile went megamorphic, the vectors were boxed, and the demo's
 // transformer trained 2.5x slower.
 package dev.tessel.kernels.cpu;
@@ -31,7 +31,7 @@ public final class LaneSum {
     }
 
     /** v[0] + v[1] + ... for a vector of FloatVector.SPECIES_PREFERRED (FloatLanes' width). */
-    static float ofPreferred(FloatVector v) {
+    public static float ofPreferred(FloatVector v) {
         float sum = 0;
         for (int i = 0; i < PREFERRED_LANES; i++) sum += v.lane(i);
         return sum;

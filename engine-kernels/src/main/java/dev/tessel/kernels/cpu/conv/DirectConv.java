@@ -1,6 +1,7 @@
 package dev.tessel.kernels.cpu.conv;
 
 import dev.tessel.kernels.cpu.CpuThreads;
+import dev.tessel.kernels.cpu.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -167,7 +168,6 @@ public final class DirectConv {
         float[] dw = new float[cout * cin * 9];
         float[] data = input.data();
         CpuThreads.parallelFor(cout * cin, 1, (from, to) -> {
-            float[] lanes = new float[L];
             for (int pair = from; pair < to; pair++) {
                 int o = pair / cin, c = pair % cin;
                 FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, a22 = a00;
@@ -189,25 +189,17 @@ public final class DirectConv {
                 }
                 // one call per accumulator: an array of the nine vectors would box them
                 int at = pair * 9;
-                dw[at] = laneSum(a00, lanes);
-                dw[at + 1] = laneSum(a01, lanes);
-                dw[at + 2] = laneSum(a02, lanes);
-                dw[at + 3] = laneSum(a10, lanes);
-                dw[at + 4] = laneSum(a11, lanes);
-                dw[at + 5] = laneSum(a12, lanes);
-                dw[at + 6] = laneSum(a20, lanes);
-                dw[at + 7] = laneSum(a21, lanes);
-                dw[at + 8] = laneSum(a22, lanes);
+                dw[at] = LaneSum.ofPreferred(a00);
+                dw[at + 1] = LaneSum.ofPreferred(a01);
+                dw[at + 2] = LaneSum.ofPreferred(a02);
+                dw[at + 3] = LaneSum.ofPreferred(a10);
+                dw[at + 4] = LaneSum.ofPreferred(a11);
+                dw[at + 5] = LaneSum.ofPreferred(a12);
+                dw[at + 6] = LaneSum.ofPreferred(a20);
+                dw[at + 7] = LaneSum.ofPreferred(a21);
+                dw[at + 8] = LaneSum.ofPreferred(a22);
             }
         });
         return dw;
-    }
-
-    /** Lanes added in index order: the same bits on every JIT tier (FloatVector.reduceLanes is not). */
-    private static float laneSum(FloatVector v, float[] scratch) {
-        v.intoArray(scratch, 0);
-        float sum = 0;
-        for (float lane : scratch) sum += lane;
-        return sum;
     }
 }
