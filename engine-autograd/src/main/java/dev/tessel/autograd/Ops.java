@@ -204,24 +204,14 @@ public final class Ops {
         List<Variable> inputs = new ArrayList<>(List.of(x));
         if (weight != null) inputs.add(weight);
         if (bias != null) inputs.add(bias);
-        boolean gx = x.requiresGrad();
         return Variable.fromOp("layerNorm", y, inputs, g -> {
-            int last = xv.rank() - 1;
-            // statistics of each row, recomputed rather than saved: [..., 1]
-            Tensor centered = minus(xv, be().reduce(ReduceOp.MEAN, xv, last, true));
-            Tensor variance = be().reduce(ReduceOp.MEAN, times(centered, centered), last, true);
-            Tensor rstd = apply(UnaryOp.RSQRT, plus(variance, eps));
-            Tensor xhat = times(centered, rstd);
+            // one fused kernel: dx, dWeight and dBias, the row statistics recomputed rather than saved
+            Tensor[] all = be().layerNormBackward(xv, wv, g.dtype() == xv.dtype() ? g : be().cast(g, xv.dtype()), eps);
             Tensor[] grads = new Tensor[inputs.size()];
-            if (gx) {
-                Tensor dxhat = wv == null ? g : times(g, wv);
-                Tensor meanD = be().reduce(ReduceOp.MEAN, dxhat, last, true);
-                Tensor meanDx = be().reduce(ReduceOp.MEAN, times(dxhat, xhat), last, true);
-                grads[0] = times(rstd, minus(minus(dxhat, meanD), times(xhat, meanDx)));
-            }
+            grads[0] = x.requiresGrad() ? all[0] : null;
             int next = 1;
-            if (weight != null) grads[next++] = weight.requiresGrad() ? sumToLastAxis(times(g, xhat)) : null;
-            if (bias != null) grads[next] = bias.requiresGrad() ? sumToLastAxis(g) : null;
+            if (weight != null) grads[next++] = weight.requiresGrad() ? all[1] : null;
+            if (bias != null) grads[next] = bias.requiresGrad() ? all[2] : null;
             return grads;
         });
     }

@@ -45,6 +45,13 @@ public interface Backend {
     /** y = (x - mean) / sqrt(var + eps) * weight + bias over the last axis (biased variance); weight, bias [C] or null. */
     Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps);
 
+    /**
+     * The gradients of {@link #layerNorm} for the upstream gradient {@code gradOut} (x's shape), with
+     * the row statistics recomputed from x: {dx, dWeight [C], dBias [C]}, all in x's dtype. With x̂ = (x − mean)·rstd and d = gradOut·weight (weight null: 1):
+     * dx = rstd·(d − mean(d) − x̂·mean(d·x̂)), dWeight = Σ_rows gradOut·x̂, dBias = Σ_rows gradOut.
+     */
+    Tensor[] layerNormBackward(Tensor x, Tensor weight, Tensor gradOut, double eps);
+
     // ------------------------------------------------------------ linear algebra
 
     /**

@@ -117,6 +117,15 @@ public final class OpChecks {
         }
     }
 
+    /** layerNormBackward: layerNorm's checks, and an upstream gradient of x's shape and dtype. */
+    public static void checkLayerNormBackward(Tensor x, Tensor weight, Tensor gradOut) {
+        checkLayerNorm(x, weight, null);
+        requireSameDtype("layerNormBackward", x, gradOut);
+        if (!gradOut.shape().equals(x.shape())) {
+            throw new IllegalArgumentException("layerNormBackward: gradient " + describe(gradOut) + " must have the shape of the input " + describe(x));
+        }
+    }
+
     /** The eight plain dtypes (F64 F32 F16 BF16 I32 I64 U8 BOOL) cast to one another; the moment formats do not. */
     public static void requireCastable(Tensor x, DType target) {
         if (!castable(x.dtype()) || !castable(target)) {

@@ -230,6 +230,111 @@ class ReductionKernelTest {
         }
     }
 
+    /**
+     * layerNormBackward against the Jacobian of layer norm written out element by element:
+     * dx_j = Σ_k g_k·w_k·∂x̂_k/∂x_j with ∂x̂_k/∂x_j = rstd·(δ_kj − 1/C − x̂_k·x̂_j/C) -- a different
+     * route from the kernels' closed form rstd·(d − mean(d) − x̂·mean(d·x̂)).
+     */
+    @ParameterizedTest
+    @MethodSource("backendsAndFloats")
+    void layerNormBackwardMatchesTheJacobian(Backend backend, DType dtype) {
+        int rows = 6, c = 37;
+        double eps = 1e-5;
+        try (Tensor x = random(dtype, 91, -2, 3, 2, 3, c); Tensor g = random(dtype, 92, -1, 1, 2, 3, c); Tensor w = random(dtype, 93, 0.5, 1.5, c)) {
+            for (boolean affine : new boolean[] {false, true}) {
+                Tensor[] got = backend.layerNormBackward(x, affine ? w : null, g, eps);
+                double[] dWeight = new double[c], dBias = new double[c], absWeight = new double[c], absBias = new double[c];
+                for (int r = 0; r < rows; r++) {
+                    double mean = 0, var = 0;
+                    for (int k = 0; k < c; k++) mean += x.getDouble((long) r * c + k) / c;
+                    for (int k = 0; k < c; k++) var += Math.pow(x.getDouble((long) r * c + k) - mean, 2) / c;
+                    double rstd = 1 / Math.sqrt(var + eps);
+                    double[] xhat = new double[c], d = new double[c];
+                    double maxD = 0;
+                    for (int k = 0; k < c; k++) {
+                        double gk = g.getDouble((long) r * c + k);
+                        xhat[k] = (x.getDouble((long) r * c + k) - mean) * rstd;
+                        d[k] = affine ? gk * w.getDouble(k) : gk;
+                        maxD = Math.max(maxD, Math.abs(d[k]));
+                        dWeight[k] += gk * xhat[k];
+                        dBias[k] += gk;
+                        absWeight[k] += Math.abs(gk * xhat[k]);
+                        absBias[k] += Math.abs(gk);
+                    }
+                    for (int j = 0; j < c; j++) {
+                        double want = 0;
+                        for (int k = 0; k < c; k++) want += d[k] * rstd * ((k == j ? 1 : 0) - 1.0 / c - xhat[k] * xhat[j] / c);
+                        // the row statistics and the two row sums carry c-term errors of the compute type on
+                        // the scale of rstd·max|d|·(1 + max|x̂|) (x̂ ≤ ~3 here); one rounding into the dtype
+                        double tol = 16 * c * computeEps(dtype) * rstd * maxD * 4 + 2 * eps(dtype) * Math.abs(want);
+                        assertEquals(want, got[0].getDouble((long) r * c + j), tol, backend.name() + " dx " + dtype + " row " + r);
+                    }
+                }
+                for (int k = 0; k < c; k++) {
+                    // sums over the rows: rows + c terms' error (x̂ itself carries c) on the scale of the absolute sum
+                    double tolW = 8 * (rows + c) * computeEps(dtype) * absWeight[k] + 2 * eps(dtype) * Math.abs(dWeight[k]);
+                    double tolB = 4 * rows * computeEps(dtype) * absBias[k] + 2 * eps(dtype) * Math.abs(dBias[k]);
+                    assertEquals(dWeight[k], got[1].getDouble(k), tolW, backend.name() + " dWeight " + dtype);
+                    assertEquals(dBias[k], got[2].getDouble(k), tolB, backend.name() + " dBias " + dtype);
+                }
+                for (Tensor t : got) t.close();
+            }
+            try (Tensor wrong = Tensor.zeros(dtype, 2, 3, c + 1)) {
+                var e = assertThrows(IllegalArgumentException.class, () -> backend.layerNormBackward(x, null, wrong, eps));
+                assertTrue(e.getMessage().contains("layerNormBackward") && e.getMessage().contains("[2, 3, " + (c + 1) + "]"), e.getMessage());
+            }
+        }
+    }
+
+    /** The fused Cpu kernel against the Reference loops at odd sizes, on views, and over enough rows for several row blocks. */
+    @ParameterizedTest
+    @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
+    void cpuLayerNormBackwardMatchesReference(DType dtype) {
+        Backend ref = Backends.reference(), cpu = Backends.cpu();
+        List<Tensor> inputs = inputs(dtype, 281);
+        inputs.add(random(dtype, 282, -5, 5, 5000, 3));   // 5,000 rows: 256 blocks of 20 rows (the last short)
+        for (Tensor x : inputs) {
+            int c = x.dim(-1);
+            long rows = x.numel() / c;
+            try (Tensor w = random(dtype, 283, 0.5, 1.5, c); Tensor g = random(dtype, 284, -1, 1, x.shape().toArray())) {
+                for (Tensor weight : new Tensor[] {null, w, w.unsqueeze(0).expand(2, c).slice(0, 1, 2).squeeze(0)}) {
+                    Tensor[] want = ref.layerNormBackward(x, weight, g, 1e-5), got = cpu.layerNormBackward(x, weight, g, 1e-5);
+                    double[] absWeight = new double[c], absBias = new double[c];
+                    for (long r = 0; r < rows; r++) {
+                        double mean = 0, var = 0, maxAbs = 0, maxD = 0;
+                        for (int k = 0; k < c; k++) { double v = x.getDouble(r * c + k); mean += v / c; maxAbs = Math.max(maxAbs, Math.abs(v)); }
+                        for (int k = 0; k < c; k++) var += Math.pow(x.getDouble(r * c + k) - mean, 2) / c;
+                        double rstd = 1 / Math.sqrt(var + 1e-5);
+                        for (int k = 0; k < c; k++) {
+                            double gk = g.getDouble(r * c + k);
+                            maxD = Math.max(maxD, Math.abs(gk) * 1.5);
+                            absWeight[k] += Math.abs(gk * (x.getDouble(r * c + k) - mean) * rstd);
+                            absBias[k] += Math.abs(gk);
+                        }
+                        // as the forward's check: x − mean carries c terms' error on the scale of max|x|, divided by
+                        // the row's deviation; the gradient formula multiplies it by rstd·max|d| and x̂
+                        double xhatErr = 8 * c * computeEps(dtype) * (1 + maxAbs * rstd);
+                        double atol = rstd * maxD * (xhatErr * (1 + maxAbs * rstd) + 8 * c * computeEps(dtype));
+                        for (int k = 0; k < c; k++) {
+                            double wv = want[0].getDouble(r * c + k), gv = got[0].getDouble(r * c + k);
+                            if (!(Math.abs(gv - wv) <= atol + 2 * eps(dtype) * Math.abs(wv))) {
+                                fail("layerNormBackward dx " + dtype + " " + x.shape() + " row " + r + ": want " + wv + " got " + gv + " (atol " + atol + ")");
+                            }
+                        }
+                    }
+                    for (int k = 0; k < c; k++) {
+                        double tolW = 8 * (rows + c) * computeEps(dtype) * absWeight[k] * 4, tolB = 4 * rows * computeEps(dtype) * absBias[k];
+                        assertEquals(want[1].getDouble(k), got[1].getDouble(k), tolW + 2 * eps(dtype) * Math.abs(want[1].getDouble(k)), "dWeight " + dtype + " " + x.shape());
+                        assertEquals(want[2].getDouble(k), got[2].getDouble(k), tolB + 2 * eps(dtype) * Math.abs(want[2].getDouble(k)), "dBias " + dtype + " " + x.shape());
+                    }
+                    for (Tensor t : want) t.close();
+                    for (Tensor t : got) t.close();
+                }
+            }
+            x.close();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("dev.tessel.kernels.KernelTestSupport#floats")
     void cpuLayerNormMatchesReference(DType dtype) {

@@ -24,6 +24,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,10 +64,13 @@ public final class AdamW {
             throw new IllegalArgumentException("AdamW: need lr >= 0, 0 <= betas < 1, eps >= 0, weight_decay >= 0; got lr " + lr
                     + ", betas (" + beta1 + ", " + beta2 + "), eps " + eps + ", weight_decay " + weightDecay);
         }
+        java.util.Set<Parameter> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (Parameter p : parameters) {
             if (p.dtype() != DType.F32 && p.dtype() != DType.F64 && p.dtype() != DType.F16) {
                 throw new IllegalArgumentException("AdamW: parameter " + p + " must be F32, F64 or F16 (keep a float master copy of other narrow weights)");
             }
+            // a step updates all parameters at once (one fork-join), so a parameter listed twice would race with itself
+            if (!seen.add(p)) throw new IllegalArgumentException("AdamW: parameter " + p + " is listed twice");
         }
         this.parameters = List.copyOf(parameters);
         this.lr = lr;
@@ -169,6 +173,7 @@ public final class AdamW {
 
     /** One update of every parameter that has a gradient. */
     public void step() {
+        List<FloatUpdate> floatUpdates = new ArrayList<>();
         for (Parameter p : parameters) {
             Tensor g = p.grad();
             if (g == null) continue;
@@ -185,9 +190,10 @@ public final class AdamW {
             double bc1 = 1 - Math.pow(beta1, s.step);
             double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
             double stepSize = lr / bc1;
-            if (p.dtype() == DType.F32 && g.dtype() == DType.F32 && g.isContiguous()) updateFloat(p.value(), g, s, stepSize, bc2Sqrt);
+            if (p.dtype() == DType.F32 && g.dtype() == DType.F32 && g.isContiguous()) floatUpdates.add(new FloatUpdate(p.value(), g, s, stepSize, bc2Sqrt));
             else updateDouble(p.value(), g, s, stepSize, bc2Sqrt);
         }
+        updateFloats(floatUpdates);
     }
 
     /** Clears every parameter's gradient. */
@@ -195,21 +201,35 @@ public final class AdamW {
         for (Parameter p : parameters) p.zeroGrad();
     }
 
+    /** One float32 parameter's update: its tensors and this step's bias corrections. */
+    private record FloatUpdate(Tensor param, Tensor grad, State state, double stepSize, double bc2Sqrt) {}
+
+    /** Vectors per task of {@link #updateFloats}: a large tensor is split, and each small one is one task. */
+    private static final int TASK_VECTORS = 1 << 11;
+
     /**
      * Lanes at a time, then a scalar tail; both do the same float operations in the same order (a
      * lane fma is Math.fma), so every element gets the bits the scalar loop would give, and the
-     * split over the Cpu pool's threads (whole vectors per chunk) changes no bit either. Large
-     * tensors are split: a single-threaded update of a few million parameters had kept one core
-     * idle for a tenth of a transformer step.
+     * split into tasks (whole vectors each) and over the Cpu pool's threads changes no bit either.
+     * Every parameter's tasks go to one fork-join: one per parameter had left the many small ones
+     * (gains, biases) to the calling thread, one after another, while the other thread idled.
      */
-    private void updateFloat(Tensor param, Tensor grad, State s, double stepSize, double bc2Sqrt) {
-        long n = param.numel();
-        int vectors = Math.toIntExact((n + LANES.length() - 1) / LANES.length());
-        CpuThreads.parallelFor(vectors, 1 << 13, (from, to) ->
-                updateFloatRange(param, grad, s, stepSize, bc2Sqrt, (long) from * LANES.length(), Math.min(n, (long) to * LANES.length())));
+    private void updateFloats(List<FloatUpdate> updates) {
+        List<long[]> tasks = new ArrayList<>();   // {update index, first element, end element}
+        for (int u = 0; u < updates.size(); u++) {
+            long n = updates.get(u).param().numel(), span = (long) TASK_VECTORS * LANES.length();
+            for (long lo = 0; lo < n; lo += span) tasks.add(new long[] {u, lo, Math.min(n, lo + span)});
+        }
+        CpuThreads.parallelFor(tasks.size(), 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                long[] task = tasks.get(t);
+                FloatUpdate u = updates.get((int) task[0]);
+                updateFloatRange(u.param(), u.grad(), u.state(), u.stepSize(), u.bc2Sqrt(), task[1], task[2]);
+            }
+        });
     }
 
-    /** Elements [lo, hi) of {@link #updateFloat}. */
+    /** Elements [lo, hi) of one parameter's update ({@link #updateFloats}). */
     private void updateFloatRange(Tensor param, Tensor grad, State s, double stepSize, double bc2Sqrt, long lo, long hi) {
         MemorySegment pm = param.segment(), gm = grad.segment(), mm = s.expAvg.segment(), vm = s.expAvgSq.segment();
         long po = param.byteOffset(), go = grad.byteOffset();

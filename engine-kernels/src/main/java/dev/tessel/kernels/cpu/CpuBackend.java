@@ -21,6 +21,9 @@ public final class CpuBackend implements Backend {
     @Override public Tensor softmax(Tensor x, int axis) { return CpuReductions.softmax(x, axis); }
     @Override public Tensor logSoftmax(Tensor x, int axis) { return CpuReductions.logSoftmax(x, axis); }
     @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return CpuReductions.layerNorm(x, weight, bias, eps); }
+    @Override public Tensor[] layerNormBackward(Tensor x, Tensor weight, Tensor gradOut, double eps) {
+        return CpuLayerNormBackward.compute(x, weight, gradOut, eps);
+    }
     @Override public Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) { return CpuGemm.matmul(a, b, transposeA, transposeB); }
     @Override public PreparedWeight prepareWeight(Tensor weight) { return CpuGemm.prepareWeight(weight); }
     @Override public Tensor matmulPrepared(Tensor rows, PreparedWeight weight, Tensor bias) { return CpuGemm.matmulPrepared(rows, weight, bias); }

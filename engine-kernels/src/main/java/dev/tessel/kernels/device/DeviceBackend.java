@@ -97,6 +97,7 @@ public class DeviceBackend implements Backend {
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { return host.binary(op, a, b); }
     @Override public Tensor where(Tensor condition, Tensor a, Tensor b) { return host.where(condition, a, b); }
     @Override public Tensor reduce(ReduceOp op, Tensor x, int axis, boolean keepDim) { return host.reduce(op, x, axis, keepDim); }
+    @Override public Tensor[] layerNormBackward(Tensor x, Tensor weight, Tensor gradOut, double eps) { return host.layerNormBackward(x, weight, gradOut, eps); }
     @Override public Tensor argmax(Tensor x, int axis) { return host.argmax(x, axis); }
     @Override public Tensor softmax(Tensor x, int axis) { return host.softmax(x, axis); }
     @Override public Tensor logSoftmax(Tensor x, int axis) { return host.logSoftmax(x, axis); }

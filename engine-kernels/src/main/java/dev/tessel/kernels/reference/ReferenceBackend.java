@@ -21,6 +21,9 @@ public final class ReferenceBackend implements Backend {
     @Override public Tensor softmax(Tensor x, int axis) { return ReferenceReductions.softmax(x, axis); }
     @Override public Tensor logSoftmax(Tensor x, int axis) { return ReferenceReductions.logSoftmax(x, axis); }
     @Override public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return ReferenceReductions.layerNorm(x, weight, bias, eps); }
+    @Override public Tensor[] layerNormBackward(Tensor x, Tensor weight, Tensor gradOut, double eps) {
+        return ReferenceReductions.layerNormBackward(x, weight, gradOut, eps);
+    }
     @Override public Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) { return ReferenceGemm.matmul(a, b, transposeA, transposeB); }
     @Override public Tensor conv2d(Tensor x, Tensor weight, Tensor bias) { return ReferenceConv.conv2d(x, weight, bias); }
     @Override public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight) { return ReferenceConv.conv2dBackwardInput(gradOut, weight); }

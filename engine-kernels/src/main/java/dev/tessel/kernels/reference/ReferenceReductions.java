@@ -122,5 +122,44 @@ final class ReferenceReductions {
         return out;
     }
 
+    /** The gradients of layerNorm (Backend.layerNormBackward), in double, one rounding into x's dtype. */
+    public static Tensor[] layerNormBackward(Tensor x, Tensor weight, Tensor gradOut, double eps) {
+        OpChecks.checkLayerNormBackward(x, weight, gradOut);
+        int c = x.dim(-1);
+        long rows = x.numel() / Math.max(1, c);
+        Tensor dx = Tensor.zeros(x.dtype(), x.shape());
+        double[] row = new double[c], d = new double[c], dWeight = new double[c], dBias = new double[c];
+        for (long r = 0; r < rows; r++) {
+            double mean = 0;
+            for (int k = 0; k < c; k++) {
+                row[k] = x.getDouble(r * c + k);
+                mean += row[k];
+            }
+            mean /= c;
+            double var = 0;
+            for (int k = 0; k < c; k++) var += (row[k] - mean) * (row[k] - mean);
+            double rstd = 1.0 / Math.sqrt(var / c + eps);
+            double meanD = 0, meanDXhat = 0;
+            for (int k = 0; k < c; k++) {
+                double g = gradOut.getDouble(r * c + k), xhat = (row[k] - mean) * rstd;
+                d[k] = weight == null ? g : g * weight.getDouble(k);
+                meanD += d[k] / c;
+                meanDXhat += d[k] * xhat / c;
+                dWeight[k] += g * xhat;
+                dBias[k] += g;
+            }
+            for (int k = 0; k < c; k++) {
+                double xhat = (row[k] - mean) * rstd;
+                dx.setBitsAt(r * c + k, ScalarMath.encode(x.dtype(), rstd * (d[k] - meanD - xhat * meanDXhat)));
+            }
+        }
+        Tensor w = Tensor.zeros(x.dtype(), c), b = Tensor.zeros(x.dtype(), c);
+        for (int k = 0; k < c; k++) {
+            w.setBitsAt(k, ScalarMath.encode(x.dtype(), dWeight[k]));
+            b.setBitsAt(k, ScalarMath.encode(x.dtype(), dBias[k]));
+        }
+        return new Tensor[] {dx, w, b};
+    }
+
     private static long flat(int o, int k, int i, int n, int inner) { return ((long) o * n + k) * inner + i; }
 }
