@@ -12,11 +12,16 @@ import dev.tessel.models.data.Split;
 import dev.tessel.models.dvae.DvaeTokenizer;
 import dev.tessel.models.report.AtomicFile;
 import dev.tessel.models.report.ProgressBar;
+import dev.tessel.models.transformer.PriorBatches;
 import dev.tessel.models.transformer.PriorTrainer;
 import dev.tessel.models.transformer.TextToImageTransformer;
 import dev.tessel.models.transformer.TransformerConfig;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongFunction;
 
@@ -26,6 +31,9 @@ final class PriorStage {
     static final int CONV_KERNEL = 11;
 
     private PriorStage() {}
+
+    /** Batches of {@link DemoConfig#priorBatch()} over which the trained model's loss is measured on each split. */
+    static final int LOSS_BATCHES = 8;
 
     record Result(TextToImageTransformer model, float[] losses, StageReport report) {}
 
@@ -42,22 +50,22 @@ final class PriorStage {
         return new PriorTrainer.Settings(c.priorLr(), warmup, 0.9, 0.96, 1e-8, 4.5e-2, 5, 4, 0.99, 0, false);
     }
 
-    static Result run(DemoConfig config, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars, java.io.PrintStream log) {
+    static Result run(DemoConfig config, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars, PrintStream log) {
         StageCache.Entry entry = cache.entry("prior", config.priorKey());
         Path checkpoint = entry.file("prior.safetensors"), losses = entry.file("losses.txt"), poolFile = entry.file("pool.safetensors");
         Path scheduleFile = entry.file("schedule.txt");
         TextToImageTransformer model = new TextToImageTransformer(modelConfig(config, bpe, dvae), config.seed());
         long scheduled = scheduledSteps(scheduleFile, config.priorBudget().steps());
         PriorTrainer first = new PriorTrainer(model, settings(config, scheduled));
-        if (entry.done()) {
-            first.restore(checkpoint);
-            first.ema().swapIn();
-            return new Result(model, LossFile.read(losses), StageReport.cached("transformer", entry));
-        }
         ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
         long poolStart = System.nanoTime();
         TokenizedPriorData data = TokenizedPriorData.prepare(train, dvae, bpe, config.priorPool(), config.priorBatch(),
                 model.config().captionRoom(), config.seed(), poolFile, config.priorKey(), log);
+        if (entry.done()) {
+            first.restore(checkpoint);
+            first.ema().swapIn();
+            return measured(model, LossFile.read(losses), StageReport.cached("transformer", entry), first, data, config, bpe, dvae, entry, log);
+        }
         // tokenising the pool is part of this stage's time: the training cap shrinks by it (to at least half)
         double poolSeconds = (System.nanoTime() - poolStart) / 1e9;
         TrainingLoop.Budget budget = new TrainingLoop.Budget(config.priorBudget().steps(),
@@ -104,7 +112,29 @@ final class PriorStage {
         PriorTrainer trained = new PriorTrainer(model, settings(config, outcome.scheduledSteps()));
         trained.restore(checkpoint);
         trained.ema().swapIn();
-        return new Result(model, outcome.losses(), StageReport.trained("transformer", entry, outcome));
+        return measured(model, outcome.losses(), StageReport.trained("transformer", entry, outcome), trained, data, config, bpe, dvae, entry, log);
+    }
+
+    /**
+     * The result, after printing the trained (EMA) model's loss on its training pool (no BPE dropout)
+     * and on as many test-split examples it never saw: the gap between the two is what it memorised.
+     */
+    private static Result measured(TextToImageTransformer model, float[] losses, StageReport report, PriorTrainer trainer, TokenizedPriorData pool,
+                                   DemoConfig config, BpeTokenizer bpe, DvaeTokenizer dvae, StageCache.Entry entry, PrintStream log) {
+        ShapesDataset testSplit = new ShapesDataset(Split.TEST, config.dataSeed(), config.imageSize());
+        TokenizedPriorData test = TokenizedPriorData.prepare(testSplit, dvae, bpe, LOSS_BATCHES * config.priorBatch(), config.priorBatch(),
+                model.config().captionRoom(), config.seed(), entry.file("test-pool.safetensors"), config.priorKey() + ",split=test", log).withoutDropout();
+        TokenizedPriorData poolNoDropout = pool.withoutDropout();
+        List<PriorBatches.Batch> poolBatches = new ArrayList<>(), testBatches = new ArrayList<>();
+        for (int i = 0; i < LOSS_BATCHES; i++) {
+            poolBatches.add(poolNoDropout.batch(i));
+            testBatches.add(test.batch(i));
+        }
+        PriorTrainer.Evaluation onPool = trainer.evaluate(poolBatches), onTest = trainer.evaluate(testBatches);
+        log.printf(Locale.ROOT, "  transformer loss (EMA weights, %d x %d examples): training pool %.4f (text %.4f, image %.4f), "
+                        + "test split %.4f (text %.4f, image %.4f)%n", LOSS_BATCHES, config.priorBatch(), onPool.loss(), onPool.textLoss(),
+                onPool.imageLoss(), onTest.loss(), onTest.textLoss(), onTest.imageLoss());
+        return new Result(model, losses, report);
     }
 
     /** The schedule length a fitted run stored, else the budget's. */

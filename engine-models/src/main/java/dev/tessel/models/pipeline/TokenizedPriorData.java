@@ -53,22 +53,22 @@ public final class TokenizedPriorData implements PriorBatches {
     }
 
     /**
-     * The first {@code pool} examples of {@code train}, their images tokenised by {@code dvae} —
+     * The first {@code pool} examples of {@code data} (the training split; a test split to measure a loss), their images tokenised by {@code dvae} —
      * read from {@code cacheFile} when it was written under {@code key}, else encoded and written there.
      *
      * @param captionRoom caption tokens the transformer has room for (longer captions are truncated)
      */
-    public static TokenizedPriorData prepare(ImageCaptionDataset train, DvaeTokenizer dvae, BpeTokenizer bpe, int pool, int batchSize,
+    public static TokenizedPriorData prepare(ImageCaptionDataset data, DvaeTokenizer dvae, BpeTokenizer bpe, int pool, int batchSize,
                                              int captionRoom, long seed, Path cacheFile, String key, PrintStream log) {
-        if (train.channels() != dvae.channels() || train.height() != dvae.imageSize() || train.width() != dvae.imageSize()) {
+        if (data.channels() != dvae.channels() || data.height() != dvae.imageSize() || data.width() != dvae.imageSize()) {
             throw new IllegalArgumentException("the dVAE encodes " + dvae.channels() + "x" + dvae.imageSize() + "x" + dvae.imageSize()
-                    + " images but " + train.name() + " holds " + train.channels() + "x" + train.height() + "x" + train.width()
+                    + " images but " + data.name() + " holds " + data.channels() + "x" + data.height() + "x" + data.width()
                     + " (train the dVAE on this data, or give --channels to match)");
         }
         if (pool < 1) throw new IllegalArgumentException("the token pool must hold at least one image, got " + pool);
-        int n = train.isBounded() ? (int) Math.min(pool, train.size()) : pool;
+        int n = data.isBounded() ? (int) Math.min(pool, data.size()) : pool;
         Cached cached = readCache(cacheFile, key, n, dvae.tokensPerImage(), log);
-        if (cached == null) cached = encode(train, dvae, n, cacheFile, key, log);
+        if (cached == null) cached = encode(data, dvae, n, cacheFile, key, log);
         return new TokenizedPriorData(cached.tokens, cached.captions, bpe, batchSize, captionRoom, seed, BPE_DROPOUT);
     }
 
@@ -123,15 +123,16 @@ public final class TokenizedPriorData implements PriorBatches {
         }
     }
 
-    private static Cached encode(ImageCaptionDataset train, DvaeTokenizer dvae, int n, Path file, String key, PrintStream log) {
+    private static Cached encode(ImageCaptionDataset data, DvaeTokenizer dvae, int n, Path file, String key, PrintStream log) {
         long start = System.nanoTime();
+        String split = data.split().name().toLowerCase(Locale.ROOT).replace('_', '-');
         int tokens = dvae.tokensPerImage();
         Tensor all = Tensor.zeros(DType.I32, n, tokens);
         List<String> captions = new ArrayList<>(n);
         try (ProgressBar bar = ProgressBar.create("tokenise", n).rateIn(1, "img")) {
             for (int from = 0; from < n; from += ENCODE_BATCH) {
                 int count = Math.min(ENCODE_BATCH, n - from);
-                try (ImageBatch batch = ImageBatch.range(train, from, count)) {
+                try (ImageBatch batch = ImageBatch.range(data, from, count)) {
                     Tensor ids = dvae.encode(batch.images());
                     for (int b = 0; b < count; b++) for (int j = 0; j < tokens; j++) all.set(ids.getLong((long) b * tokens + j), from + b, j);
                     captions.addAll(batch.captions());
@@ -140,8 +141,8 @@ public final class TokenizedPriorData implements PriorBatches {
             }
         }
         Safetensors.write(file, Map.of("tokens", all), Map.of("key", key, "captions", Json.write(captions),
-                "what", "dVAE tokens of training images 0.." + (n - 1)));
-        log.printf(Locale.ROOT, "  tokenised %d training images with the dVAE in %.1f s%n", n, (System.nanoTime() - start) / 1e9);
+                "what", "dVAE tokens of " + split + " images 0.." + (n - 1)));
+        log.printf(Locale.ROOT, "  tokenised %d %s images with the dVAE in %.1f s%n", n, split, (System.nanoTime() - start) / 1e9);
         return new Cached(rows(all, n, tokens), captions);
     }
 

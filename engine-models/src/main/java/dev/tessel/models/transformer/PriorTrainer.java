@@ -173,7 +173,7 @@ public final class PriorTrainer {
     public record Evaluation(double loss, double textLoss, double imageLoss, int batches) {}
 
     /**
-     * The mean loss of the current (raw, not EMA) weights over {@code batches}, without a graph and
+     * The mean loss of the weights the model holds now (the raw ones, or the EMA's while swapped in) over {@code batches}, without a graph and
      * in fp32 whatever the training precision, so runs of either precision are measured alike.
      */
     public Evaluation evaluate(List<PriorBatches.Batch> batches) {
