@@ -16,6 +16,7 @@ import dev.tessel.models.clip.ClipConfig;
 import dev.tessel.models.clip.ClipTrainer;
 import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
+import dev.tessel.models.dvae.DvaeTokenizer;
 import dev.tessel.models.pipeline.ClipStage;
 import dev.tessel.models.pipeline.TrainingLoop;
 import dev.tessel.models.report.ProgressBar;
@@ -70,6 +71,8 @@ public final class ClipCommands {
                     OptionSpec.value("steps", "N", "1000", "step budget"),
                     OptionSpec.value("batch", "N", "64", "pairs per step (distinct captions)"),
                     OptionSpec.value("lr", "X", "0.001", "peak learning rate (AdamW, warmup then cosine to a tenth)"),
+                    OptionSpec.value("dvae", "CKPT", null, "a dVAE checkpoint: every other batch trains on its reconstructions of the images (what generated images look like)"),
+                    OptionSpec.flag("shape-twins", "half of each batch: the other half's captions with one shape changed (a seen pair), so negatives differ by a shape alone"),
                     OptionSpec.value("max-minutes", "M", "60", "wall-clock cap of this run"),
                     OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
                     OptionSpec.value("seed", "N", "1", "seed of the initial weights and of the batch order"),
@@ -99,7 +102,8 @@ public final class ClipCommands {
             }
             long steps = args.longValue("steps");
             if (steps <= 0) throw new UsageException(name(), "--steps must be positive, got " + steps);
-            ClipTrainer.Options options = new ClipTrainer.Options(args.integer("batch", 2, 4096), args.number("lr"), args.longValue("seed"));
+            ClipTrainer.Options options = new ClipTrainer.Options(args.integer("batch", 2, 4096), args.number("lr"), args.longValue("seed"),
+                    args.flag("shape-twins"), args.given("dvae") ? DvaeTokenizer.load(Path.of(args.string("dvae"))) : null);
             TrainingLoop.Budget budget = new TrainingLoop.Budget(steps, args.number("max-minutes") * 60);
             Path target = Path.of(args.string("out"));
             BpeTokenizer bpe = args.given("bpe") ? BpeTokenizer.load(Path.of(args.string("bpe"))) : null;

@@ -40,6 +40,23 @@ class ClipCommandsTest {
     }
 
     @Test
+    void shapeTwinsAndDvaeReconstructionsTrain(@TempDir Path dir) throws Exception {
+        Path dvaeDir = dir.resolve("dvae");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream sink = new PrintStream(log, true, StandardCharsets.UTF_8);
+        int dvae = dev.tessel.cli.Main.run(new String[] {"dvae", "train", "--out", dvaeDir.toString(), "--steps", "1", "--batch", "2"}, sink, sink, false);
+        assertEquals(0, dvae, log.toString(StandardCharsets.UTF_8));
+        Path out = dir.resolve("clip.safetensors");
+        List<String> lines = run(ClipCommands.verb(), List.of("train", "--preset", "tiny", "--steps", "2", "--batch", "4", "--shape-twins",
+                "--dvae", dvaeDir.resolve("checkpoint.safetensors").toString(), "--out", out.toString()));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("step 2 of 2 ")), String.join("\n", lines));
+        // a dVAE of another image size is refused, naming both sizes
+        var e = assertThrows(IllegalArgumentException.class, () -> run(ClipCommands.verb(), List.of("train", "--preset", "tiny", "--image-size", "16",
+                "--steps", "1", "--batch", "4", "--dvae", dvaeDir.resolve("checkpoint.safetensors").toString(), "--out", dir.resolve("b").toString())));
+        assertTrue(e.getMessage().contains("3x32x32") && e.getMessage().contains("3x16x16"), e.getMessage());
+    }
+
+    @Test
     void badOptionsAreUsageErrorsThatSayWhatWasExpected(@TempDir Path dir) {
         Verb clip = ClipCommands.verb();
         var preset = assertThrows(UsageException.class, () -> run(clip, List.of("train", "--preset", "huge", "--out", dir.resolve("a").toString())));

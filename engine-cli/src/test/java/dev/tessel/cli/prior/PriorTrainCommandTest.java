@@ -60,7 +60,7 @@ class PriorTrainCommandTest {
         Path broken = dir.resolve("broken"), unbroken = dir.resolve("unbroken");
         String[] first = run(concat(common, "--steps", "3", "--checkpoint-every", "2", "--out", broken.toString()));
         assertEquals("0", first[0], first[2]);
-        assertTrue(first[1].contains("tokenised 16 training images with the dVAE"), first[1]);
+        assertTrue(first[1].contains("tokenised 16 train images with the dVAE"), first[1]);
         assertTrue(first[1].contains("learned a BPE of 300 ids"), first[1]);
         String[] again = run(concat(common, "--steps", "5", "--out", broken.toString()));
         assertTrue(!again[0].equals("0") && again[2].contains("pass --resume"), "an existing checkpoint is never overwritten: " + again[2]);

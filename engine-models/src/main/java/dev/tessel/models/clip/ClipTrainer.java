@@ -8,6 +8,7 @@
 // rate only on (k, scheduled steps), so a run resumed from a checkpoint continues exactly.
 package dev.tessel.models.clip;
 
+import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Variable;
 import dev.tessel.autograd.optim.AdamW;
 import dev.tessel.autograd.optim.GradClipping;
@@ -16,7 +17,13 @@ import dev.tessel.models.bpe.BpeTokenizer;
 import dev.tessel.models.data.Example;
 import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ImageCaptionDataset;
+import dev.tessel.models.data.ShapeKind;
+import dev.tessel.models.data.ShapesCaption;
+import dev.tessel.models.data.ShapesDataset;
+import dev.tessel.models.data.ShapesVocabulary;
 import dev.tessel.models.data.Split;
+import dev.tessel.models.dvae.DvaeTokenizer;
+import dev.tessel.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,14 +33,31 @@ import java.util.SplittableRandom;
 
 /** The reranker's training state and its update step. Not thread-safe. */
 public final class ClipTrainer {
-    /** Pairs per batch, peak learning rate, seed of the batch order. */
-    public record Options(int batchSize, double lr, long seed) {
+    /**
+     * Pairs per batch, peak learning rate, seed of the batch order. With {@code shapeTwins} (shapes
+     * only) half of each batch are "twins" of the other half: the same caption with one object's
+     * shape changed (to a seen colour-shape pair), drawn fresh, so the batch's negatives differ from
+     * a caption by a shape alone. With {@code reconstructWith} (a dVAE, or null) every other batch
+     * is replaced by the dVAE's reconstructions of its images, decode(argmax encode(x)): generated
+     * images are dVAE decodes, and a reranker that only saw crisp drawings scored shapes on
+     * reconstructions at chance (docs/results.md).
+     */
+    public record Options(int batchSize, double lr, long seed, boolean shapeTwins, DvaeTokenizer reconstructWith) {
         public Options {
             if (batchSize < 2 || !(lr > 0)) {
                 throw new IllegalArgumentException("ClipTrainer: need batch >= 2 (InfoNCE needs negatives) and lr > 0; got batch " + batchSize + ", lr " + lr);
             }
         }
+
+        /** Batches of random training examples as they are drawn (no twins, no reconstructions). */
+        public Options(int batchSize, double lr, long seed) { this(batchSize, lr, seed, false, null); }
     }
+
+    /**
+     * Variants of a twin's drawing start here, far from those the evaluation draws its reference
+     * images from (ShapesDataset.sceneFor, variants from 0), so no twin is one of them.
+     */
+    private static final long TWIN_VARIANTS = 1L << 50;
 
     private final ClipModel model;
     private final ImageCaptionDataset data;
@@ -54,6 +78,14 @@ public final class ClipTrainer {
                     + data.split().label() + ")");
         }
         if (scheduledSteps <= 0) throw new IllegalArgumentException("ClipTrainer: scheduled steps must be > 0, got " + scheduledSteps);
+        if (options.shapeTwins() && !(data instanceof ShapesDataset)) {
+            throw new IllegalArgumentException("ClipTrainer: shape twins need the shapes data set, got " + data.name());
+        }
+        DvaeTokenizer dvae = options.reconstructWith();
+        if (dvae != null && (dvae.channels() != data.channels() || dvae.imageSize() != data.height() || dvae.imageSize() != data.width())) {
+            throw new IllegalArgumentException("ClipTrainer: the dVAE reconstructs " + dvae.channels() + "x" + dvae.imageSize() + "x" + dvae.imageSize()
+                    + " images but " + data.name() + " holds " + data.channels() + "x" + data.height() + "x" + data.width());
+        }
         this.model = model;
         this.data = data;
         this.options = options;
@@ -100,14 +132,28 @@ public final class ClipTrainer {
     public double trainStep() {
         adam.setLr(learningRate(step));
         try (ImageBatch batch = batch(step)) {
-            model.zeroGrad();
-            Variable loss = model.loss(batch.images(), batch.captions());
-            loss.backward();
-            GradClipping.clipGlobalNorm(model.parameters(), 1.0);
-            adam.step();
-            model.clampTemperature();
-            step++;
-            return loss.value().getDouble(0);
+            Tensor reconstructed = reconstruction(batch, step);
+            try {
+                model.zeroGrad();
+                Variable loss = model.loss(reconstructed == null ? batch.images() : reconstructed, batch.captions());
+                loss.backward();
+                GradClipping.clipGlobalNorm(model.parameters(), 1.0);
+                adam.step();
+                model.clampTemperature();
+                step++;
+                return loss.value().getDouble(0);
+            } finally {
+                if (reconstructed != null) reconstructed.close();
+            }
+        }
+    }
+
+    /** The dVAE's reconstructions of the batch's images on odd steps when the options give a dVAE, else null. */
+    Tensor reconstruction(ImageBatch batch, long t) {
+        DvaeTokenizer dvae = options.reconstructWith();
+        if (dvae == null || t % 2 == 0) return null;
+        try (var noGrad = Autograd.noGrad(); Tensor ids = dvae.encode(batch.images())) {
+            return dvae.decode(ids);
         }
     }
 
@@ -118,23 +164,47 @@ public final class ClipTrainer {
 
     /**
      * Batch {@code t}: up to batchSize examples with distinct captions (a repeated caption would
-     * be a false negative of InfoNCE), drawn from a stream that depends on (seed, t) only.
+     * be a false negative of InfoNCE), drawn from a stream that depends on (seed, t) only; with
+     * shape twins, half are training examples and half their twins (see {@link Options}).
      */
     ImageBatch batch(long t) {
         SplittableRandom random = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + t);
         long range = data.isBounded() ? data.size() : 1L << 40;
         List<Example> picked = new ArrayList<>();
         Set<String> captions = new HashSet<>();
-        for (int tries = 0; picked.size() < options.batchSize() && tries < 8 * options.batchSize(); tries++) {
+        int examples = options.shapeTwins() ? (options.batchSize() + 1) / 2 : options.batchSize();
+        for (int tries = 0; picked.size() < examples && tries < 8 * options.batchSize(); tries++) {
             Example e = data.get(random.nextLong(range));
             if (captions.add(e.caption())) picked.add(e);
             else e.image().close();
+        }
+        if (options.shapeTwins()) {
+            ShapesDataset shapes = (ShapesDataset) data;
+            for (int i = 0, originals = picked.size(); i < originals && picked.size() < options.batchSize(); i++) {
+                ShapesCaption twin = shapeTwin(ShapesCaption.parse(picked.get(i).caption()), random);
+                if (twin != null && captions.add(twin.text())) picked.add(shapes.draw(shapes.sceneFor(twin, TWIN_VARIANTS + random.nextLong(1L << 40))));
+            }
         }
         try {
             return ImageBatch.stack(picked);
         } finally {
             for (Example e : picked) e.image().close();
         }
+    }
+
+    /**
+     * The caption with one object (chosen at random) drawn as another shape whose pair with the
+     * object's colour is a seen one (never a held-out pair); null when the colour has no other seen shape.
+     */
+    public static ShapesCaption shapeTwin(ShapesCaption caption, SplittableRandom random) {
+        int which = random.nextInt(caption.objects().size());
+        ShapesCaption.Phrase phrase = caption.objects().get(which);
+        List<ShapeKind> others = new ArrayList<>();
+        for (ShapeKind k : ShapeKind.values()) if (k != phrase.shape() && !ShapesVocabulary.isHeldOut(phrase.color(), k)) others.add(k);
+        if (others.isEmpty()) return null;
+        List<ShapesCaption.Phrase> objects = new ArrayList<>(caption.objects());
+        objects.set(which, new ShapesCaption.Phrase(phrase.size(), phrase.color(), others.get(random.nextInt(others.size()))));
+        return new ShapesCaption(objects, caption.relation());
     }
 
     @Override public String toString() { return "ClipTrainer(" + data.name() + ", " + options + ", step " + step + " of " + scheduledSteps + ")"; }

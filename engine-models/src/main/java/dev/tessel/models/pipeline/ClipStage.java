@@ -14,6 +14,7 @@ import dev.tessel.models.clip.ClipTrainer;
 import dev.tessel.models.data.ImageCaptionDataset;
 import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
+import dev.tessel.models.dvae.DvaeTokenizer;
 import dev.tessel.models.report.ProgressBar;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +57,8 @@ public final class ClipStage {
 
     record Cached(ClipModel model, float[] losses, StageReport report) {}
 
-    /** The demo's reranker: BPE captions (the transformer's vocabulary), cached by the config's key. */
-    static Cached run(DemoConfig c, StageCache cache, BpeTokenizer bpe, LongFunction<ProgressBar> bars) {
+    /** The demo's reranker: BPE captions (the transformer's vocabulary), trained also on {@code dvae}'s reconstructions when the config says so; cached by the config's key. */
+    static Cached run(DemoConfig c, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars) {
         StageCache.Entry entry = cache.entry("clip", c.clipKey());
         Path checkpoint = entry.file("clip.safetensors");
         if (entry.done()) {
@@ -67,7 +68,8 @@ public final class ClipStage {
         CaptionTokenizer tokenizer = CaptionTokenizer.bpe(bpe, c.priorTextLength());
         ShapesDataset train = new ShapesDataset(Split.TRAIN, c.dataSeed(), c.imageSize());
         ClipConfig config = ClipConfig.preset(c.clipPreset(), c.imageSize(), train.channels(), tokenizer.contextLength());
-        Result r = train(config, tokenizer, bpe, train, new ClipTrainer.Options(c.clipBatch(), c.clipLr(), c.seed()), c.clipBudget(), checkpoint,
+        Result r = train(config, tokenizer, bpe, train, new ClipTrainer.Options(c.clipBatch(), c.clipLr(), c.seed(), c.clipShapeTwins(),
+                c.clipReconstructions() ? dvae : null), c.clipBudget(), checkpoint,
                 DvaeStage.checkpointEvery(c.clipBudget()), bars);
         entry.markDone(r.outcome());
         return new Cached(r.model(), r.outcome().losses(), StageReport.trained("reranker", entry, r.outcome()));

@@ -24,7 +24,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                          int bpeVocab, int bpeCaptions,
                          int priorLayers, int priorWidth, int priorHeads, int priorTextLength, int priorBatch, double priorLr,
                          int priorPool, TrainingLoop.Budget priorBudget,
-                         String clipPreset, int clipBatch, double clipLr, TrainingLoop.Budget clipBudget,
+                         String clipPreset, int clipBatch, double clipLr, boolean clipShapeTwins, boolean clipReconstructions, TrainingLoop.Budget clipBudget,
                          int evalPromptsPerSet, int candidates, int rerankTop, double evalSeconds, long seed) {
 
     /** The default of ./tessel demo. */
@@ -33,7 +33,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                 DvaeConfig.tiny(), 32, new TrainingLoop.Budget(3000, 400),
                 512, 4000,
                 4, 128, 4, 16, 32, 1e-3, 2048, new TrainingLoop.Budget(4000, 300),
-                "small", 64, 1e-3, new TrainingLoop.Budget(2000, 120),
+                "small", 64, 1e-3, true, true, new TrainingLoop.Budget(2000, 120),
                 12, 32, 4, 45, 1);
     }
 
@@ -43,7 +43,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                 new DvaeConfig(16, 3, 3, 1, 8, 16, 64), 8, new TrainingLoop.Budget(8, 60),
                 300, 200,
                 1, 32, 2, 12, 8, 1e-3, 64, new TrainingLoop.Budget(8, 60),
-                "tiny", 8, 1e-3, new TrainingLoop.Budget(8, 60),
+                "tiny", 8, 1e-3, true, true, new TrainingLoop.Budget(8, 60),
                 2, 4, 2, 60, 1);
     }
 
@@ -60,7 +60,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
         if (!(factor > 0)) throw new IllegalArgumentException("time scale must be > 0, got " + factor);
         return new DemoConfig(name, dataSeed, imageSize, dvae, dvaeBatch, scaled(dvaeBudget, factor), bpeVocab, bpeCaptions,
                 priorLayers, priorWidth, priorHeads, priorTextLength, priorBatch, priorLr, priorPool, scaled(priorBudget, factor),
-                clipPreset, clipBatch, clipLr, scaled(clipBudget, factor), evalPromptsPerSet, candidates, rerankTop, evalSeconds * factor, seed);
+                clipPreset, clipBatch, clipLr, clipShapeTwins, clipReconstructions, scaled(clipBudget, factor), evalPromptsPerSet, candidates, rerankTop, evalSeconds * factor, seed);
     }
 
     private static TrainingLoop.Budget scaled(TrainingLoop.Budget b, double factor) {
@@ -96,7 +96,12 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
     }
 
     String clipKey() {
-        return key("clip", Map.of("bpe", bpeKey(), "preset", clipPreset, "batch", clipBatch, "lr", clipLr, "budget", budget(clipBudget), "seed", seed));
+        Map<String, Object> m = new LinkedHashMap<>(Map.of("bpe", bpeKey(), "preset", clipPreset, "batch", clipBatch, "lr", clipLr,
+                "budget", budget(clipBudget), "seed", seed));
+        // absent when off, so the keys of older caches stay valid
+        if (clipShapeTwins) m.put("shape_twins", true);
+        if (clipReconstructions) m.put("reconstructions_of", dvaeKey());   // it trains on that dVAE's decodes too
+        return key("clip", m);
     }
 
     private String key(String stage, Map<String, Object> fields) {

@@ -34,7 +34,7 @@ public record DemoModels(DvaeTokenizer dvae, BpeTokenizer bpe, TextToImageTransf
         summary(out, prior.report(), config.priorBudget());
         out.printf(Locale.ROOT, "[4/4] reranker (%s): %s%n", config.clipBudget().describe(), status(cache, "clip", config.clipKey()));
         out.flush();
-        ClipStage.Cached clip = ClipStage.run(config, cache, bpe, total -> bars.apply("reranker", total).rateIn(config.clipBatch(), "pairs"));
+        ClipStage.Cached clip = ClipStage.run(config, cache, bpe, dvae.tokenizer(), total -> bars.apply("reranker", total).rateIn(config.clipBatch(), "pairs"));
         summary(out, clip.report(), config.clipBudget());
         return new DemoModels(dvae.tokenizer(), bpe, prior.model(), clip.model(), List.of(
                 new DemoReport.Training(dvae.report(), dvae.losses(), config.dvaeBudget().steps()),

@@ -69,6 +69,10 @@ public final class DemoPipeline {
         line(out, "seen, reranked top-1", eval.seen(), eval.seen().top1(), cols);
         line(out, "held-out, random sample", eval.heldOut(), eval.heldOut().random(), cols);
         line(out, "held-out, reranked top-1", eval.heldOut(), eval.heldOut().top1(), cols);
+        out.printf(Locale.ROOT, "  prompts with a match among their %d candidates (a perfect reranker's top-1): seen %.3f, held-out %.3f%n",
+                eval.outcomes().isEmpty() ? 0 : eval.outcomes().getFirst().candidates(),
+                ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(o -> !o.heldOut()).toList()),
+                ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(PromptOutcome::heldOut).toList()));
         out.println("  ceiling: the reader on real images' dVAE reconstructions (" + ShapesEvaluation.CEILING_IMAGES + " per set)");
         out.println("    seen:     " + eval.ceilingSeen().reconstructions().summary());
         out.println("    held-out: " + eval.ceilingHeldOut().reconstructions().summary());
@@ -82,6 +86,8 @@ public final class DemoPipeline {
                 eval.frechetHeldOut(), eval.frechetRealTestVsHeldOut());
         out.printf(Locale.ROOT, "  reranker on real images, own caption ranked first among %d: seen %.3f, held-out %.3f (chance %.3f)%n",
                 ShapesEvaluation.RETRIEVAL_BATCH, eval.retrievalSeen(), eval.retrievalHeldOut(), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH);
+        out.printf(Locale.ROOT, "  reranker, own caption above its shape twin (one shape changed; chance 0.5), %d test images: real %.3f, dVAE reconstructions %.3f%n",
+                eval.shapeChoice().images(), eval.shapeChoice().real(), eval.shapeChoice().reconstructed());
     }
 
     private static void line(PrintStream out, String name, ShapesEvaluation.Rates rates, java.util.Map<String, Double> values, List<String> cols) {

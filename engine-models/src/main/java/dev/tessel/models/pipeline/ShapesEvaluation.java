@@ -44,7 +44,14 @@ public final class ShapesEvaluation {
     /** The whole evaluation. */
     public record Summary(List<PromptOutcome> outcomes, Rates seen, Rates heldOut, double[] curveSeen, double[] curveHeldOut,
                           double frechetHeldOut, double frechetRealTestVsHeldOut, double retrievalSeen, double retrievalHeldOut,
-                          ReconstructionMatch ceilingSeen, ReconstructionMatch ceilingHeldOut, double seconds, boolean timeBoxed) {}
+                          ReconstructionMatch ceilingSeen, ReconstructionMatch ceilingHeldOut, ShapeChoice shapeChoice, double seconds, boolean timeBoxed) {}
+
+    /**
+     * How often the reranker scores an image's own caption above its shape twin (the same caption with
+     * one object's shape changed; chance 0.5), on real test images and on their dVAE reconstructions
+     * (what generated images look like): whether reranking can pick shapes at all.
+     */
+    public record ShapeChoice(int images, double real, double reconstructed) {}
 
     /** Real images per split whose dVAE reconstructions are judged: the ceiling rows of the table. */
     static final int CEILING_IMAGES = 256;
@@ -114,7 +121,45 @@ public final class ShapesEvaluation {
         }
         return new Summary(outcomes, rates(seenOut), rates(heldOut), curve(seenOut, c.candidates()), curve(heldOut, c.candidates()),
                 fid, fidReal, retrieval(c, clip, Split.TEST), retrieval(c, clip, Split.HELD_OUT),
-                ceiling(c, generator, Split.TEST), ceiling(c, generator, Split.HELD_OUT), (System.nanoTime() - start) / 1e9, timeBoxed);
+                ceiling(c, generator, Split.TEST), ceiling(c, generator, Split.HELD_OUT), shapeChoice(c, clip, generator),
+                (System.nanoTime() - start) / 1e9, timeBoxed);
+    }
+
+    /** Real test images (and their reconstructions) the shape-choice check scores, in batches of 64. */
+    static final int SHAPE_CHOICE_IMAGES = 256;
+
+    static ShapeChoice shapeChoice(DemoConfig c, ClipModel clip, CandidateGenerator generator) {
+        ShapesDataset test = new ShapesDataset(Split.TEST, c.dataSeed(), c.imageSize());
+        java.util.SplittableRandom random = new java.util.SplittableRandom(c.seed());
+        int real = 0, reconstructed = 0;
+        for (int from = 0; from < SHAPE_CHOICE_IMAGES; from += 64) {
+            try (ImageBatch batch = ImageBatch.range(test, from, Math.min(64, SHAPE_CHOICE_IMAGES - from));
+                 Tensor decoded = generator.dvae().decode(generator.dvae().encode(batch.images()))) {
+                List<String> twins = new ArrayList<>();
+                for (String caption : batch.captions()) twins.add(dev.tessel.models.clip.ClipTrainer.shapeTwin(ShapesCaption.parse(caption), random).text());
+                real += ownCaptionWins(clip, batch.images(), batch.captions(), twins);
+                reconstructed += ownCaptionWins(clip, decoded, batch.captions(), twins);
+            }
+        }
+        return new ShapeChoice(SHAPE_CHOICE_IMAGES, (double) real / SHAPE_CHOICE_IMAGES, (double) reconstructed / SHAPE_CHOICE_IMAGES);
+    }
+
+    /** Images whose own caption scores above their twin caption. */
+    private static int ownCaptionWins(ClipModel clip, Tensor images, List<String> captions, List<String> twins) {
+        try (var noGrad = dev.tessel.autograd.Autograd.noGrad()) {
+            Tensor image = clip.imageFeatures(dev.tessel.autograd.Variable.constant(images)).value();
+            Tensor own = clip.textFeatures(captions).value(), twin = clip.textFeatures(twins).value();
+            int wins = 0, d = image.dim(1);
+            for (int i = 0; i < captions.size(); i++) {
+                double a = 0, b = 0;
+                for (int k = 0; k < d; k++) {
+                    a += image.get(i, k) * own.get(i, k);
+                    b += image.get(i, k) * twin.get(i, k);
+                }
+                if (a > b) wins++;
+            }
+            return wins;
+        }
     }
 
     /** The reader on real images of {@code split} and on their dVAE reconstructions (what no sample can exceed). */
@@ -157,6 +202,16 @@ public final class ShapesEvaluation {
             if (s != null) out.put(k, s[0] / s[1]);
         }
         return out;
+    }
+
+    /**
+     * Share of prompts with at least one matching candidate among all N: the top-1 match a perfect
+     * reranker would reach with these samples (so top-1 below it is the reranker's loss, and this
+     * below 1 is the generator's).
+     */
+    static double anyMatch(List<PromptOutcome> outcomes) {
+        if (outcomes.isEmpty()) return Double.NaN;
+        return outcomes.stream().filter(o -> o.matchRate() > 0).count() / (double) outcomes.size();
     }
 
     /** Top-1 match among the first N candidates, for each N of CURVE_N that is at most {@code candidates} (NaN beyond). */

@@ -8,7 +8,11 @@ import dev.tessel.autograd.Autograd;
 import dev.tessel.autograd.Variable;
 import dev.tessel.kernels.Backends;
 import dev.tessel.models.data.ImageBatch;
+import dev.tessel.models.data.ShapesCaption;
 import dev.tessel.models.data.ShapesDataset;
+import dev.tessel.models.dvae.Dvae;
+import dev.tessel.models.dvae.DvaeConfig;
+import dev.tessel.models.dvae.DvaeTokenizer;
 import dev.tessel.models.data.Split;
 import dev.tessel.tensor.Tensor;
 import java.nio.file.Path;
@@ -115,6 +119,75 @@ class ClipModelTest {
         for (var e : resumed.model().stateDict().entrySet()) {
             assertArrayEquals(expected.get(e.getKey()).toFloatArray(), e.getValue().toFloatArray(), e.getKey());
         }
+    }
+
+    @Test
+    void shapeTwinsChangeOneShapeToASeenPairAndFillHalfOfEachBatch() {
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
+        SplittableRandom random = new SplittableRandom(3);
+        for (long i = 0; i < 2000; i++) {
+            ShapesCaption caption = train.scene(i).caption(), twin = ClipTrainer.shapeTwin(caption, random);
+            assertNotNull(twin, caption.text());
+            assertFalse(twin.containsHeldOutPair(), twin.text());
+            assertEquals(caption.relation(), twin.relation());
+            int changed = 0;
+            for (int o = 0; o < caption.objects().size(); o++) {
+                ShapesCaption.Phrase a = caption.objects().get(o), b = twin.objects().get(o);
+                assertEquals(a.color(), b.color(), twin.text());
+                assertEquals(a.size(), b.size(), twin.text());
+                if (a.shape() != b.shape()) changed++;
+            }
+            assertEquals(1, changed, caption.text() + " -> " + twin.text());
+        }
+        ClipTrainer trainer = new ClipTrainer(tiny(1), train, new ClipTrainer.Options(8, 1e-3, 4, true, null), 2);
+        try (ImageBatch batch = trainer.batch(0)) {
+            List<String> captions = batch.captions();
+            assertEquals(8, captions.size());
+            assertEquals(8, captions.stream().distinct().count(), "distinct captions: " + captions);
+            for (String twin : captions.subList(4, 8)) {
+                // each twin is one shape word away from one of the first half
+                long partners = captions.subList(0, 4).stream().filter(c -> oneWordApart(c, twin)).count();
+                assertTrue(partners >= 1, twin + " has no original in " + captions);
+            }
+        }
+        // another training set (the shapes images under another name): twins need the shapes grammar
+        dev.tessel.models.data.ImageCaptionDataset other = new dev.tessel.models.data.ImageCaptionDataset() {
+            @Override public String name() { return "folder"; }
+            @Override public Split split() { return Split.TRAIN; }
+            @Override public long size() { return 10; }
+            @Override public int channels() { return 3; }
+            @Override public int height() { return 16; }
+            @Override public int width() { return 16; }
+            @Override public dev.tessel.models.data.Example get(long index) { return train.get(index); }
+        };
+        var e = assertThrows(IllegalArgumentException.class, () -> new ClipTrainer(tiny(1), other, new ClipTrainer.Options(8, 1e-3, 4, true, null), 2));
+        assertTrue(e.getMessage().contains("shape twins"), e.getMessage());
+    }
+
+    @Test
+    void withADvaeEveryOtherBatchTrainsOnItsReconstructions() {
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
+        DvaeTokenizer dvae = DvaeTokenizer.of(new Dvae(new DvaeConfig(16, 3, 3, 1, 8, 16, 64), 2));
+        ClipTrainer trainer = new ClipTrainer(tiny(1), train, new ClipTrainer.Options(4, 1e-3, 4, false, dvae), 4);
+        try (ImageBatch even = trainer.batch(0); ImageBatch odd = trainer.batch(1)) {
+            assertNull(trainer.reconstruction(even, 0), "even steps train on the drawings themselves");
+            try (Tensor got = trainer.reconstruction(odd, 1); Tensor ids = dvae.encode(odd.images()); Tensor want = dvae.decode(ids)) {
+                assertArrayEquals(want.toFloatArray(), got.toFloatArray());
+                assertFalse(java.util.Arrays.equals(odd.images().toFloatArray(), got.toFloatArray()), "a reconstruction is not the drawing");
+            }
+        }
+        assertTrue(Double.isFinite(trainer.trainStep()) && Double.isFinite(trainer.trainStep()));
+        DvaeTokenizer wrongSize = DvaeTokenizer.of(new Dvae(new DvaeConfig(32, 3, 3, 1, 8, 16, 64), 2));
+        var e = assertThrows(IllegalArgumentException.class, () -> new ClipTrainer(tiny(1), train, new ClipTrainer.Options(4, 1e-3, 4, false, wrongSize), 4));
+        assertTrue(e.getMessage().contains("3x32x32") && e.getMessage().contains("3x16x16"), e.getMessage());
+    }
+
+    private static boolean oneWordApart(String a, String b) {
+        String[] x = a.split(" "), y = b.split(" ");
+        if (x.length != y.length) return false;
+        int differ = 0;
+        for (int i = 0; i < x.length; i++) if (!x[i].equals(y[i])) differ++;
+        return differ == 1;
     }
 
     @Test

@@ -87,11 +87,17 @@ class ShapesEvaluationTest {
         StageReport r = StageReport.cached("reranker", a);
         assertEquals(new StageReport("reranker", true, 12, 20, true, 3.5, a.dir().toString()), r);
         DemoConfig d = DemoConfig.demo();
-        DemoConfig otherDvaeBatch = new DemoConfig(d.name(), d.dataSeed(), d.imageSize(), d.dvae(), d.dvaeBatch() + 1, d.dvaeBudget(), d.bpeVocab(),
-                d.bpeCaptions(), d.priorLayers(), d.priorWidth(), d.priorHeads(), d.priorTextLength(), d.priorBatch(), d.priorLr(), d.priorPool(),
-                d.priorBudget(), d.clipPreset(), d.clipBatch(), d.clipLr(), d.clipBudget(), d.evalPromptsPerSet(), d.candidates(), d.rerankTop(),
-                d.evalSeconds(), d.seed());
+        DemoConfig otherDvaeBatch = withDvaeBatchAndReconstructions(d, d.dvaeBatch() + 1, true);
         assertNotEquals(d.priorKey(), otherDvaeBatch.priorKey(), "a retrained dVAE retrains the transformer (its tokens changed)");
-        assertEquals(d.clipKey(), otherDvaeBatch.clipKey(), "the reranker does not read the dVAE");
+        assertNotEquals(d.clipKey(), otherDvaeBatch.clipKey(), "a reranker trained on the dVAE's reconstructions is retrained with it");
+        assertEquals(withDvaeBatchAndReconstructions(d, d.dvaeBatch(), false).clipKey(), withDvaeBatchAndReconstructions(d, d.dvaeBatch() + 1, false).clipKey(),
+                "a reranker of crisp images only does not depend on the dVAE");
+    }
+
+    private static DemoConfig withDvaeBatchAndReconstructions(DemoConfig d, int dvaeBatch, boolean reconstructions) {
+        return new DemoConfig(d.name(), d.dataSeed(), d.imageSize(), d.dvae(), dvaeBatch, d.dvaeBudget(), d.bpeVocab(),
+                d.bpeCaptions(), d.priorLayers(), d.priorWidth(), d.priorHeads(), d.priorTextLength(), d.priorBatch(), d.priorLr(), d.priorPool(),
+                d.priorBudget(), d.clipPreset(), d.clipBatch(), d.clipLr(), d.clipShapeTwins(), reconstructions, d.clipBudget(), d.evalPromptsPerSet(),
+                d.candidates(), d.rerankTop(), d.evalSeconds(), d.seed());
     }
 }
