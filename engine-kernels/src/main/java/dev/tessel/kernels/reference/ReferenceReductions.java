@@ -102,16 +102,8 @@ final class ReferenceReductions {
         Tensor out = Tensor.zeros(x.dtype(), x.shape());
         double[] row = new double[c];
         for (long r = 0; r < rows; r++) {
-            double mean = 0;
-            for (int k = 0; k < c; k++) {
-                row[k] = x.getDouble(r * c + k);
-                mean += row[k];
-            }
-            mean /= c;
-            double var = 0;
-            for (int k = 0; k < c; k++) var += (row[k] - mean) * (row[k] - mean);
-            var /= c;
-            double inv = 1.0 / Math.sqrt(var + eps);
+            double mean = loadRow(x, r, row);
+            double inv = inverseDeviation(row, mean, eps);
             for (int k = 0; k < c; k++) {
                 double y = (row[k] - mean) * inv;
                 if (weight != null) y *= weight.getDouble(k);
@@ -122,6 +114,24 @@ final class ReferenceReductions {
         return out;
     }
 
+    /** Reads row {@code r} of the last axis into {@code row}; returns its mean. */
+    private static double loadRow(Tensor x, long r, double[] row) {
+        int c = row.length;
+        double mean = 0;
+        for (int k = 0; k < c; k++) {
+            row[k] = x.getDouble(r * c + k);
+            mean += row[k];
+        }
+        return mean / c;
+    }
+
+    /** 1 / sqrt(biased variance + eps) of a row whose mean is {@code mean} (the second pass). */
+    private static double inverseDeviation(double[] row, double mean, double eps) {
+        double var = 0;
+        for (double v : row) var += (v - mean) * (v - mean);
+        return 1.0 / Math.sqrt(var / row.length + eps);
+    }
+
     /** The gradients of layerNorm (Backend.layerNormBackward), in double, one rounding into x's dtype. */
     public static Tensor[] layerNormBackward(Tensor x, Tensor weight, Tensor gradOut, double eps) {
         OpChecks.checkLayerNormBackward(x, weight, gradOut);
@@ -130,15 +140,8 @@ final class ReferenceReductions {
         Tensor dx = Tensor.zeros(x.dtype(), x.shape());
         double[] row = new double[c], d = new double[c], dWeight = new double[c], dBias = new double[c];
         for (long r = 0; r < rows; r++) {
-            double mean = 0;
-            for (int k = 0; k < c; k++) {
-                row[k] = x.getDouble(r * c + k);
-                mean += row[k];
-            }
-            mean /= c;
-            double var = 0;
-            for (int k = 0; k < c; k++) var += (row[k] - mean) * (row[k] - mean);
-            double rstd = 1.0 / Math.sqrt(var / c + eps);
+            double mean = loadRow(x, r, row);
+            double rstd = inverseDeviation(row, mean, eps);
             double meanD = 0, meanDXhat = 0;
             for (int k = 0; k < c; k++) {
                 double g = gradOut.getDouble(r * c + k), xhat = (row[k] - mean) * rstd;

@@ -30,9 +30,9 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
     /** The default of ./tessel demo. */
     public static DemoConfig demo() {
         return new DemoConfig("demo", 0, 32,
-                DvaeConfig.tiny(), 32, new TrainingLoop.Budget(3000, 400),
+                DvaeConfig.tiny(), 32, new TrainingLoop.Budget(4000, 400),
                 512, 4000,
-                4, 128, 4, 16, 32, 1e-3, 2048, new TrainingLoop.Budget(4000, 300),
+                4, 128, 4, 16, 32, 3e-3, 2048, new TrainingLoop.Budget(4000, 300),
                 "small", 64, 1e-3, true, true, new TrainingLoop.Budget(2000, 120),
                 12, 32, 4, 45, 1);
     }
