@@ -101,6 +101,15 @@ final class DemoReport {
         html.append(String.format(Locale.ROOT, "<p>The reranker alone, on real images: it gives an image's own caption the highest score "
                 + "among %d distinct captions for %s of test images (seen compositions) and %s of held-out images (chance: %.3f).</p>%n",
                 ShapesEvaluation.RETRIEVAL_BATCH, pct(eval.retrievalSeen()), pct(eval.retrievalHeldOut()), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH));
+        html.append(String.format(Locale.ROOT, "<p>Can it pick shapes? Over %d test images it scores an image's own caption above its "
+                        + "<i>shape twin</i> (the same caption with one object's shape changed; chance 0.5) for %s of the real images and %s of "
+                        + "their dVAE reconstructions, which is what generated images look like.</p>%n",
+                eval.shapeChoice().images(), pct(eval.shapeChoice().real()), pct(eval.shapeChoice().reconstructed())));
+        html.append(String.format(Locale.ROOT, "<p>Prompts with at least one matching candidate, the top-1 match a perfect reranker would "
+                        + "reach with these samples: <b>%s</b> seen, <b>%s</b> held-out. Reranked top-1 below these is the reranker's loss; these "
+                        + "below 1 are the generator's.</p>%n",
+                pct(ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(o -> !o.heldOut()).toList())),
+                pct(ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(PromptOutcome::heldOut).toList()))));
     }
 
     private static void ceilingRow(StringBuilder html, String name, CaptionMatch.Tally tally, List<String> columns) {

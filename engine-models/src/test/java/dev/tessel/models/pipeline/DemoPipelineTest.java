@@ -40,6 +40,7 @@ class DemoPipelineTest {
             assertTrue(html.contains("src=\"" + file + "\""), "index.html links " + file);
         }
         assertTrue(html.contains("held-out / reranked top-1"), "evaluation table");
+        assertTrue(html.contains("<i>shape twin</i>") && html.contains("a perfect reranker would reach"), "the reranker's diagnostics");
         assertTrue(html.contains("./tessel demo --preset tiny"), "reproduce commands");
         ShapesEvaluation.Summary eval = result.evaluation();
         assertFalse(eval.timeBoxed(), "the tiny evaluation fits its cap");
