@@ -17,10 +17,8 @@ import dev.tessel.models.bpe.BpeTokenizer;
 import dev.tessel.models.data.Example;
 import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ImageCaptionDataset;
-import dev.tessel.models.data.ShapeKind;
 import dev.tessel.models.data.ShapesCaption;
 import dev.tessel.models.data.ShapesDataset;
-import dev.tessel.models.data.ShapesVocabulary;
 import dev.tessel.models.data.Split;
 import dev.tessel.models.dvae.DvaeTokenizer;
 import dev.tessel.tensor.Tensor;
@@ -181,7 +179,7 @@ public final class ClipTrainer {
         if (options.shapeTwins()) {
             ShapesDataset shapes = (ShapesDataset) data;
             for (int i = 0, originals = picked.size(); i < originals && picked.size() < options.batchSize(); i++) {
-                ShapesCaption twin = shapeTwin(ShapesCaption.parse(picked.get(i).caption()), random);
+                ShapesCaption twin = ShapesCaption.parse(picked.get(i).caption()).shapeTwin(random);
                 if (twin != null && captions.add(twin.text())) picked.add(shapes.draw(shapes.sceneFor(twin, TWIN_VARIANTS + random.nextLong(1L << 40))));
             }
         }
@@ -190,21 +188,6 @@ public final class ClipTrainer {
         } finally {
             for (Example e : picked) e.image().close();
         }
-    }
-
-    /**
-     * The caption with one object (chosen at random) drawn as another shape whose pair with the
-     * object's colour is a seen one (never a held-out pair); null when the colour has no other seen shape.
-     */
-    public static ShapesCaption shapeTwin(ShapesCaption caption, SplittableRandom random) {
-        int which = random.nextInt(caption.objects().size());
-        ShapesCaption.Phrase phrase = caption.objects().get(which);
-        List<ShapeKind> others = new ArrayList<>();
-        for (ShapeKind k : ShapeKind.values()) if (k != phrase.shape() && !ShapesVocabulary.isHeldOut(phrase.color(), k)) others.add(k);
-        if (others.isEmpty()) return null;
-        List<ShapesCaption.Phrase> objects = new ArrayList<>(caption.objects());
-        objects.set(which, new ShapesCaption.Phrase(phrase.size(), phrase.color(), others.get(random.nextInt(others.size()))));
-        return new ShapesCaption(objects, caption.relation());
     }
 
     @Override public String toString() { return "ClipTrainer(" + data.name() + ", " + options + ", step " + step + " of " + scheduledSteps + ")"; }

@@ -45,6 +45,22 @@ public record ShapesCaption(List<Phrase> objects, Relation relation) {
         return new ShapesCaption(List.of(new Phrase(null, colorA, shapeA), new Phrase(null, colorB, shapeB)), relation);
     }
 
+    /**
+     * This caption with one object (chosen at random) drawn as another shape whose pair with the
+     * object's colour is a seen one (never a held-out pair): its "shape twin", a caption that
+     * differs by a shape alone. Null when that colour has no other seen shape.
+     */
+    public ShapesCaption shapeTwin(java.util.random.RandomGenerator random) {
+        int which = random.nextInt(objects.size());
+        Phrase phrase = objects.get(which);
+        List<ShapeKind> others = new ArrayList<>();
+        for (ShapeKind k : ShapeKind.values()) if (k != phrase.shape() && !ShapesVocabulary.isHeldOut(phrase.color(), k)) others.add(k);
+        if (others.isEmpty()) return null;
+        List<Phrase> changed = new ArrayList<>(objects);
+        changed.set(which, new Phrase(phrase.size(), phrase.color(), others.get(random.nextInt(others.size()))));
+        return new ShapesCaption(changed, relation);
+    }
+
     /** True when any object of the caption is a held-out colour-shape pair. */
     public boolean containsHeldOutPair() {
         return objects.stream().anyMatch(Phrase::heldOut);

@@ -71,8 +71,7 @@ public final class DemoPipeline {
         line(out, "held-out, reranked top-1", eval.heldOut(), eval.heldOut().top1(), cols);
         out.printf(Locale.ROOT, "  prompts with a match among their %d candidates (a perfect reranker's top-1): seen %.3f, held-out %.3f%n",
                 eval.outcomes().isEmpty() ? 0 : eval.outcomes().getFirst().candidates(),
-                ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(o -> !o.heldOut()).toList()),
-                ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(PromptOutcome::heldOut).toList()));
+                eval.seen().anyMatch(), eval.heldOut().anyMatch());
         out.println("  ceiling: the reader on real images' dVAE reconstructions (" + ShapesEvaluation.CEILING_IMAGES + " per set)");
         out.println("    seen:     " + eval.ceilingSeen().reconstructions().summary());
         out.println("    held-out: " + eval.ceilingHeldOut().reconstructions().summary());

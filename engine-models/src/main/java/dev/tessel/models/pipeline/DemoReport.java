@@ -108,8 +108,7 @@ final class DemoReport {
         html.append(String.format(Locale.ROOT, "<p>Prompts with at least one matching candidate, the top-1 match a perfect reranker would "
                         + "reach with these samples: <b>%s</b> seen, <b>%s</b> held-out. Reranked top-1 below these is the reranker's loss; these "
                         + "below 1 are the generator's.</p>%n",
-                pct(ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(o -> !o.heldOut()).toList())),
-                pct(ShapesEvaluation.anyMatch(eval.outcomes().stream().filter(PromptOutcome::heldOut).toList()))));
+                pct(eval.seen().anyMatch()), pct(eval.heldOut().anyMatch())));
     }
 
     private static void ceilingRow(StringBuilder html, String name, CaptionMatch.Tally tally, List<String> columns) {

@@ -38,8 +38,13 @@ public final class ShapesEvaluation {
             "a red circle", "a large blue square", "a green triangle above a yellow circle", "a purple star left of a red square",
             "a red triangle", "a blue circle", "a yellow square below a purple circle", "a green star right of a white square");
 
-    /** Rate per category (and the overall match) for random picks and for reranked top-1, over {@code prompts} prompts. */
-    public record Rates(int prompts, Map<String, Double> random, Map<String, Double> top1) {}
+    /**
+     * Rate per category (and the overall match) for random picks and for reranked top-1, over
+     * {@code prompts} prompts; {@code anyMatch} is the share of prompts with at least one matching
+     * candidate: the top-1 match a perfect reranker would reach with these samples (so top-1 below
+     * it is the reranker's loss, and it below 1 is the generator's).
+     */
+    public record Rates(int prompts, Map<String, Double> random, Map<String, Double> top1, double anyMatch) {}
 
     /** The whole evaluation. */
     public record Summary(List<PromptOutcome> outcomes, Rates seen, Rates heldOut, double[] curveSeen, double[] curveHeldOut,
@@ -136,7 +141,7 @@ public final class ShapesEvaluation {
             try (ImageBatch batch = ImageBatch.range(test, from, Math.min(64, SHAPE_CHOICE_IMAGES - from));
                  Tensor decoded = generator.dvae().decode(generator.dvae().encode(batch.images()))) {
                 List<String> twins = new ArrayList<>();
-                for (String caption : batch.captions()) twins.add(dev.tessel.models.clip.ClipTrainer.shapeTwin(ShapesCaption.parse(caption), random).text());
+                for (String caption : batch.captions()) twins.add(ShapesCaption.parse(caption).shapeTwin(random).text());
                 real += ownCaptionWins(clip, batch.images(), batch.captions(), twins);
                 reconstructed += ownCaptionWins(clip, decoded, batch.captions(), twins);
             }
@@ -146,19 +151,17 @@ public final class ShapesEvaluation {
 
     /** Images whose own caption scores above their twin caption. */
     private static int ownCaptionWins(ClipModel clip, Tensor images, List<String> captions, List<String> twins) {
+        Tensor own = similarities(clip, images, captions), twin = similarities(clip, images, twins);
+        int wins = 0;
+        for (int i = 0; i < captions.size(); i++) if (own.get(i, i) > twin.get(i, i)) wins++;
+        return wins;
+    }
+
+    /** Cosine similarities of every image with every text, [images, texts], without a graph. */
+    private static Tensor similarities(ClipModel clip, Tensor images, List<String> texts) {
         try (var noGrad = dev.tessel.autograd.Autograd.noGrad()) {
-            Tensor image = clip.imageFeatures(dev.tessel.autograd.Variable.constant(images)).value();
-            Tensor own = clip.textFeatures(captions).value(), twin = clip.textFeatures(twins).value();
-            int wins = 0, d = image.dim(1);
-            for (int i = 0; i < captions.size(); i++) {
-                double a = 0, b = 0;
-                for (int k = 0; k < d; k++) {
-                    a += image.get(i, k) * own.get(i, k);
-                    b += image.get(i, k) * twin.get(i, k);
-                }
-                if (a > b) wins++;
-            }
-            return wins;
+            return dev.tessel.autograd.Ops.matmul(clip.imageFeatures(dev.tessel.autograd.Variable.constant(images)),
+                    clip.textFeatures(texts), false, true).value();
         }
     }
 
@@ -184,7 +187,8 @@ public final class ShapesEvaluation {
             add(random, "match", o.matchRate());
             add(top1, "match", o.matches()[best] ? 1 : 0);
         }
-        return new Rates(outcomes.size(), means(random), means(top1));
+        double anyMatch = outcomes.isEmpty() ? Double.NaN : outcomes.stream().filter(o -> o.matchRate() > 0).count() / (double) outcomes.size();
+        return new Rates(outcomes.size(), means(random), means(top1), anyMatch);
     }
 
     static String label(CaptionMatch.Category c) { return c.name().toLowerCase(java.util.Locale.ROOT); }
@@ -202,16 +206,6 @@ public final class ShapesEvaluation {
             if (s != null) out.put(k, s[0] / s[1]);
         }
         return out;
-    }
-
-    /**
-     * Share of prompts with at least one matching candidate among all N: the top-1 match a perfect
-     * reranker would reach with these samples (so top-1 below it is the reranker's loss, and this
-     * below 1 is the generator's).
-     */
-    static double anyMatch(List<PromptOutcome> outcomes) {
-        if (outcomes.isEmpty()) return Double.NaN;
-        return outcomes.stream().filter(o -> o.matchRate() > 0).count() / (double) outcomes.size();
     }
 
     /** Top-1 match among the first N candidates, for each N of CURVE_N that is at most {@code candidates} (NaN beyond). */
@@ -244,9 +238,8 @@ public final class ShapesEvaluation {
             if (captions.add(e.caption())) picked.add(e);
         }
         List<String> texts = new ArrayList<>(captions);
-        try (ImageBatch batch = ImageBatch.stack(picked); var noGrad = dev.tessel.autograd.Autograd.noGrad()) {
-            Tensor sims = dev.tessel.autograd.Ops.matmul(clip.imageFeatures(dev.tessel.autograd.Variable.constant(batch.images())),
-                    clip.textFeatures(texts), false, true).value();                                   // (B images, B captions)
+        try (ImageBatch batch = ImageBatch.stack(picked)) {
+            Tensor sims = similarities(clip, batch.images(), texts);                                   // (B images, B captions)
             int b = texts.size(), right = 0;
             for (int i = 0; i < b; i++) {
                 int best = 0;

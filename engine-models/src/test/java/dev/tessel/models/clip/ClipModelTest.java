@@ -126,7 +126,7 @@ class ClipModelTest {
         ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
         SplittableRandom random = new SplittableRandom(3);
         for (long i = 0; i < 2000; i++) {
-            ShapesCaption caption = train.scene(i).caption(), twin = ClipTrainer.shapeTwin(caption, random);
+            ShapesCaption caption = train.scene(i).caption(), twin = caption.shapeTwin(random);
             assertNotNull(twin, caption.text());
             assertFalse(twin.containsHeldOutPair(), twin.text());
             assertEquals(caption.relation(), twin.relation());
