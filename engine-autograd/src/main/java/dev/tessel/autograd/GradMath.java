@@ -43,8 +43,6 @@ final class GradMath {
     /** Sum along {@code axis}, keeping it as size 1. */
     static Tensor sumKeep(Tensor x, int axis) { return be().reduce(ReduceOp.SUM, x, axis, true); }
 
-    static Tensor zerosLike(Tensor x) { return Tensor.zeros(x.dtype(), x.shape()); }
-
     /**
      * Reduces a gradient of a broadcast result back to the shape of the operand that was
      * broadcast: leading axes the operand lacked are summed away, axes where it had size 1 are

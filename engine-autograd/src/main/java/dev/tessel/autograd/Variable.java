@@ -189,20 +189,74 @@ public final class Variable {
                         + "backward(); pass retainGraph=true to the earlier backward to backpropagate twice, or recompute the forward");
             }
         }
-        Map<Variable, Tensor> pending = new IdentityHashMap<>();
-        pending.put(this, conformDtype(seed, value.dtype(), callBackend));
+        Map<Variable, PendingGrad> pending = new IdentityHashMap<>();
+        pending.put(this, new PendingGrad(conformDtype(seed, value.dtype(), callBackend), false));
         for (int i = order.size() - 1; i >= 0; i--) {
             Variable node = order.get(i);
-            Tensor g = pending.remove(node);
+            PendingGrad g = pending.remove(node);
             if (node.fn == null) {
-                if (g != null) node.accumulate(g, callBackend);
+                if (g != null) node.accumulate(g.sum, g.owned, callBackend);
                 continue;
             }
             if (g != null) {
-                if (node.retainGrad) node.accumulate(g, node.backend);
-                node.propagate(g, pending);
+                if (node.retainGrad) node.accumulate(g.sum, false, node.backend);
+                node.propagate(g.sum, pending);
             }
             if (!retainGraph) node.free();
+        }
+    }
+
+    /**
+     * The gradient gathered so far for one node. {@code owned}: backward allocated {@code sum}
+     * itself and nothing else refers to it, so it may be written in place; a tensor a rule
+     * returned may be its gradOut or a view shared with another input, and is never written.
+     * {@code zeroOutside}: an owned sum that so far holds only the slices listed, zero elsewhere.
+     */
+    private static final class PendingGrad {
+        Tensor sum;
+        boolean owned;
+        List<int[]> slices;
+
+        PendingGrad(Tensor sum, boolean owned) {
+            this.sum = sum;
+            this.owned = owned;
+        }
+
+        /** Adds a whole-shape gradient; the sum is then a new tensor backward owns. */
+        void add(Tensor g, Backend b) {
+            sum = b.binary(BinaryOp.ADD, sum, g);
+            owned = true;
+            slices = null;
+        }
+
+        /**
+         * Adds {@code g} to the slice [start, end) along {@code axis}: a plain copy where the owned
+         * sum is still zero there (the first gradient of each of a tensor's disjoint slices),
+         * an add of that slice otherwise.
+         */
+        void addToSlice(Tensor g, int axis, int start, int end, Backend b) {
+            if (!owned) {
+                Tensor copy = Tensor.zerosLaidOutLike(sum);
+                copy.copyFrom(sum);
+                sum = copy;
+                owned = true;
+            }
+            Tensor region = sum.slice(axis, start, end);
+            if (slices != null && slices.stream().allMatch(s -> s[0] == axis && (s[2] <= start || end <= s[1]))) {
+                region.copyFrom(g);
+            } else {
+                region.copyFrom(b.binary(BinaryOp.ADD, region, g));
+            }
+            if (slices != null) slices.add(new int[] {axis, start, end});
+        }
+
+        /** An owned sum of zeros with {@code g} in one slice, laid out like {@code like}. */
+        static PendingGrad ofSlice(Tensor like, Tensor g, int axis, int start, int end) {
+            PendingGrad p = new PendingGrad(Tensor.zerosLaidOutLike(like), true);
+            p.slices = new ArrayList<>();
+            p.sum.slice(axis, start, end).copyFrom(g);
+            p.slices.add(new int[] {axis, start, end});
+            return p;
         }
     }
 
@@ -214,7 +268,19 @@ public final class Variable {
     }
 
     /** Runs this node's rule and adds each input's gradient to {@code pending}. */
-    private void propagate(Tensor gradOut, Map<Variable, Tensor> pending) {
+    private void propagate(Tensor gradOut, Map<Variable, PendingGrad> pending) {
+        if (fn instanceof ViewOps.SliceGradient slice) {
+            Variable input = inputs.get(0);
+            if (!input.requiresGrad) return;
+            Tensor g = conformDtype(gradOut, input.value.dtype(), backend);
+            PendingGrad p = pending.get(input);
+            if (p == null) {
+                pending.put(input, PendingGrad.ofSlice(input.value, g, slice.axis(), slice.start(), slice.end()));
+            } else {
+                p.addToSlice(g, slice.axis(), slice.start(), slice.end(), backend);
+            }
+            return;
+        }
         Tensor[] grads;
         try (var b = Autograd.backend(backend); var n = Autograd.noGrad()) {
             grads = fn.apply(gradOut);
@@ -232,13 +298,20 @@ public final class Variable {
                         + " whose value has shape " + input.value.shape() + "; the rule must reduce or reshape its gradient to the input's shape");
             }
             Tensor conformed = conformDtype(g, input.value.dtype(), backend);
-            pending.merge(input, conformed, (x, y) -> backend.binary(BinaryOp.ADD, x, y));
+            PendingGrad p = pending.get(input);
+            if (p == null) pending.put(input, new PendingGrad(conformed, false));
+            else p.add(conformed, backend);
         }
     }
 
-    private void accumulate(Tensor g, Backend b) {
+    /**
+     * Adds {@code g} to grad(). {@code owned}: backward allocated g for this node alone, so a
+     * contiguous g can become grad() itself instead of a copy (optimizers expect a dense gradient).
+     */
+    private void accumulate(Tensor g, boolean owned, Backend b) {
         Tensor own = conformDtype(g, value.dtype(), b);
-        grad = grad == null ? (own == g ? g.copy() : own) : b.binary(BinaryOp.ADD, grad, own);
+        boolean reusable = own != g || (owned && g.isContiguous());
+        grad = grad == null ? (reusable ? own : g.copy()) : b.binary(BinaryOp.ADD, grad, own);
     }
 
     private static Tensor conformDtype(Tensor g, DType dtype, Backend b) {

@@ -35,12 +35,22 @@ final class ViewOps {
     /** Elements [start, end) along axis; the gradient is zero outside the slice. */
     static Variable slice(Variable x, int axis, int start, int end) {
         Tensor xv = x.value();
-        Tensor y = xv.slice(axis, start, end);
-        return Variable.fromOp("slice", y, List.of(x), g -> {
-            Tensor dx = zerosLike(xv);
-            dx.slice(axis, start, end).copyFrom(g);
+        int ax = xv.shape().normalizeAxis(axis);
+        return Variable.fromOp("slice", xv.slice(ax, start, end), List.of(x), new SliceGradient(xv, ax, start, end));
+    }
+
+    /**
+     * The slice's rule. Backward does not call it: it writes the gradient straight into the
+     * slice of the input's gradient buffer (Variable.propagate), so the slices of one tensor
+     * (q, k and v of a fused projection) fill one buffer instead of each padding a whole-size
+     * copy with zeros and the copies then being added; apply is the same rule spelled out.
+     */
+    record SliceGradient(Tensor input, int axis, int start, int end) implements BackwardFn {
+        @Override public Tensor[] apply(Tensor gradOut) {
+            Tensor dx = Tensor.zerosLaidOutLike(input);
+            dx.slice(axis, start, end).copyFrom(gradOut);
             return new Tensor[] {dx};
-        });
+        }
     }
 
     static Variable expand(Variable x, int... dims) {

@@ -56,11 +56,59 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor zeros(DType dtype, Shape shape) { return zeros(dtype, shape.toArray()); }
 
+    /**
+     * Zeros of {@code like}'s dtype and shape, laid out as {@code like} is when its elements fill a
+     * dense block in some axis order (a permuted contiguous tensor, such as a transposed matrix),
+     * else row-major. A gradient buffer for a permuted view then reads back through the inverse
+     * permutation as a contiguous tensor, so the reshape that follows needs no copy.
+     */
+    public static Tensor zerosLaidOutLike(Tensor like) {
+        long[] dense = like.numel == 0 ? null : like.denseStrides();
+        if (dense == null) return zeros(like.dtype, like.shape);
+        return new Tensor(Storage.allocate(like.dtype, like.numel), like.dtype, like.shape, dense, 0);
+    }
+
+    /**
+     * This tensor's strides when its elements fill a dense block (each axis of size > 1 steps over
+     * exactly the block of the axes with smaller strides), with size-1 axes given a harmless
+     * stride; null when there are gaps or overlaps.
+     */
+    private long[] denseStrides() {
+        int r = rank();
+        Integer[] order = new Integer[r];
+        for (int i = 0; i < r; i++) order[i] = i;
+        Arrays.sort(order, (x, y) -> Long.compare(strides[x], strides[y]));  // innermost first
+        long[] dense = new long[r];
+        long block = 1;
+        for (int i : order) {
+            int size = shape.dim(i);
+            if (size == 1) continue;
+            if (strides[i] != block) return null;
+            dense[i] = block;
+            block *= size;
+        }
+        for (int i = 0; i < r; i++) if (shape.dim(i) == 1) dense[i] = block;
+        return dense;
+    }
+
     public static Tensor full(DType dtype, double value, int... dims) {
         Tensor t = zeros(dtype, dims);
         long n = t.numel();
         for (long i = 0; i < n; i++) t.setDouble(i, value);
         return t;
+    }
+
+    /**
+     * A float32 tensor over {@code data} itself, row-major, no copy: the caller hands the array
+     * over and must not use it afterwards (for kernels that compute into a fresh float[]).
+     */
+    public static Tensor wrap(float[] data, int... dims) {
+        Shape s = Shape.of(dims);
+        if (data.length != s.numel()) {
+            throw new IllegalArgumentException("wrap: " + data.length + " floats for shape " + s + " of " + s.numel() + " elements");
+        }
+        MemorySegment segment = MemorySegment.ofArray(data);
+        return new Tensor(Storage.wrap(segment), DType.F32, s, s.contiguousStrides(), 0);
     }
 
     /** A float32 tensor holding a copy of {@code data} in row-major order. */

@@ -213,4 +213,21 @@ class TensorViewTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
         assertTrue(e.getMessage().contains(fragment), () -> "message '" + e.getMessage() + "' lacks '" + fragment + "'");
     }
+
+    @Test
+    void zerosLaidOutLikeKeepsADensePermutationAndOtherwiseIsRowMajor() {
+        Tensor x = Tensor.zeros(DType.F32, 2, 3, 4);
+        Tensor permuted = x.permute(2, 0, 1);
+        Tensor z = Tensor.zerosLaidOutLike(permuted);
+        assertArrayEquals(permuted.strides(), z.strides());
+        assertTrue(z.permute(1, 2, 0).isContiguous());
+        assertEquals(0.0, z.get(3, 1, 2));
+        Tensor gappy = x.slice(2, 1, 3);
+        Tensor zg = Tensor.zerosLaidOutLike(gappy);
+        assertTrue(zg.isContiguous());
+        assertArrayEquals(new int[] {2, 3, 2}, zg.shape().toArray());
+        Tensor withUnitAxis = x.slice(0, 1, 2).permute(1, 0, 2);
+        assertArrayEquals(withUnitAxis.shape().toArray(), Tensor.zerosLaidOutLike(withUnitAxis).shape().toArray());
+        assertEquals(0, Tensor.zerosLaidOutLike(Tensor.zeros(DType.F64, 0, 3).transpose(0, 1)).numel());
+    }
 }

@@ -16,9 +16,9 @@ final class CpuFloatArrays {
     /** Logical row-major copy of x as floats (a straight memory copy for contiguous F32). */
     static float[] read(Tensor x) { return x.toFloatArray(); }
 
-    /** A new contiguous tensor of {@code dtype} holding {@code data}. */
+    /** A new contiguous tensor of {@code dtype} holding {@code data}; an F32 one is {@code data} itself, which the caller gives up. */
     static Tensor write(float[] data, DType dtype, int... dims) {
-        Tensor f32 = Tensor.of(data, dims);
+        Tensor f32 = Tensor.wrap(data, dims);
         if (dtype == DType.F32) return f32;
         try (f32) {
             return f32.to(dtype);

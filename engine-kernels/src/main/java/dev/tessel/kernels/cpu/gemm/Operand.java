@@ -40,17 +40,18 @@ public record Operand(MemorySegment segment, DType dtype, long offset, long rowS
             case F32 -> {
                 if (stride == 1 && dstStride == 1) {
                     MemorySegment.copy(s, FLOAT, start * 4, dst, dstOff, count);
-                } else if (stride == 1) {
-                    // a bulk copy, then a scatter in plain array code: a per-element segment access
-                    // (bounds, liveness and alignment checks) costs several times the copy
-                    float[] line = new float[count];
-                    MemorySegment.copy(s, FLOAT, start * 4, line, 0, count);
-                    for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = line[q];
                 } else if (stride > 0 && s.heapBase().orElse(null) instanceof float[] array && s.address() % 4 == 0) {
-                    // tensors up to 1 MiB live in a float[] (engine-tensor Storage): gather from the array itself
+                    // tensors up to 64 MB live in a float[] (engine-tensor Storage): gather from the array
+                    // itself (a per-element segment access, with its bounds, liveness and alignment
+                    // checks, costs several times the copy)
                     long first = s.address() / 4 + start;
                     Objects.checkFromIndexSize(start, (long) (count - 1) * stride + 1, s.byteSize() / 4);
                     for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = array[(int) (first + q * stride)];
+                } else if (stride == 1) {
+                    // off-heap: a bulk copy, then a scatter in plain array code
+                    float[] line = new float[count];
+                    MemorySegment.copy(s, FLOAT, start * 4, line, 0, count);
+                    for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = line[q];
                 } else {
                     for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = s.getAtIndex(FLOAT, start + q * stride);
                 }

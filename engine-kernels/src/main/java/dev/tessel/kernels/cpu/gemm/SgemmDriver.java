@@ -28,10 +28,20 @@ public final class SgemmDriver {
 
     private static final ThreadLocal<WorkerBuffers> BUFFERS = ThreadLocal.withInitial(WorkerBuffers::new);
 
-    /** Per-thread scratch: the packed A block and a C tile for edge strips narrower than 6x16. */
+    /**
+     * Per-thread scratch: the packed A block, a C tile for edge strips narrower than 6x16, and the
+     * packed B panels of the products this thread calls (up to 4 MB, kept: a fresh array per
+     * product was a megabyte of zeroing on the caller's thread while the workers waited).
+     */
     private static final class WorkerBuffers {
         final float[] packedA = new float[MC * KC];
         final MemorySegment edgeTile = Arena.ofAuto().allocate((long) MicroKernel.MR * MicroKernel.NR * 4, 64);
+        private float[] packedB = new float[0];
+
+        float[] packedB(int size) {
+            if (packedB.length < size) packedB = new float[size];
+            return packedB;
+        }
     }
 
     private SgemmDriver() {}
@@ -89,7 +99,7 @@ public final class SgemmDriver {
         // A prepacked B is one group of all k rows per column block: the same panels in the same
         // order as packing here, so the micro-kernel sums exactly as it would have.
         int groupDepth = prepacked != null ? k : panelsPerGroup * KC;
-        float[] scratchB = prepacked != null ? null : new float[Math.min(k, groupDepth) * widest];
+        float[] scratchB = prepacked != null ? null : BUFFERS.get().packedB(Math.min(k, groupDepth) * widest);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), j0 = jc;
             int nStrips = (nc + nr - 1) / nr, panelStride = nStrips * nr;
