@@ -45,10 +45,11 @@ public final class CpuThreads {
      * included, so a worker that has not got a core yet (a loaded machine) never holds the caller
      * up: the caller runs the chunks nobody has claimed.
      */
-    private record Call(RangeBody body, int n, int chunks, AtomicInteger claimed, AtomicInteger finished,
+    private record Call(RangeBody body, int n, int chunks, int workers, AtomicInteger claimed, AtomicInteger finished,
                         AtomicReference<Throwable> failure) {
-        Call(RangeBody body, int n, int chunks) {
-            this(body, n, chunks, new AtomicInteger(), new AtomicInteger(), new AtomicReference<>());
+        /** {@code workers}: how many workers (besides the caller) may claim chunks. */
+        Call(RangeBody body, int n, int chunks, int workers) {
+            this(body, n, chunks, workers, new AtomicInteger(), new AtomicInteger(), new AtomicReference<>());
         }
 
         /** Runs unclaimed chunks until none is left. */
@@ -91,14 +92,30 @@ public final class CpuThreads {
     /** As {@link #parallelFor(int, int, RangeBody)}, using at most {@code maxThreads} chunks (a per-call cap). */
     public static void parallelFor(int n, int grain, int maxThreads, RangeBody body) {
         int chunks = (int) Math.min(Math.min(THREADS, Math.max(1, maxThreads)), Math.max(1, n / Math.max(1, grain)));
-        if (chunks <= 1 || insideParallelFor() || !OWNER.tryLock()) {
+        run(n, chunks, chunks, body);
+    }
+
+    /**
+     * Runs {@code body} over [0, n) split into {@code chunks} contiguous chunks (at most n) that at
+     * most {@code maxThreads} threads claim one at a time. More chunks than threads let a thread
+     * that finishes early take over work from one that started late (a worker without a core on
+     * a busy machine); use it where the chunk boundaries do not change the result's bits.
+     */
+    public static void parallelForChunks(int n, int chunks, int maxThreads, RangeBody body) {
+        int threads = Math.min(THREADS, Math.max(1, maxThreads));
+        run(n, Math.max(1, Math.min(chunks, n)), threads, body);
+    }
+
+    private static void run(int n, int chunks, int threads, RangeBody body) {
+        if (chunks <= 1 || threads <= 1 || insideParallelFor() || !OWNER.tryLock()) {
             if (n > 0) body.run(0, n);
             return;
         }
         try {
-            Call call = new Call(body, n, chunks);
+            int workers = Math.min(chunks, threads) - 1;
+            Call call = new Call(body, n, chunks, workers);
             current = call;
-            for (int w = 0; w < chunks - 1; w++) WORKERS[w].wake();
+            for (int w = 0; w < workers; w++) WORKERS[w].wake();
             INSIDE.set(Boolean.TRUE);
             try {
                 call.runChunks();
@@ -138,9 +155,12 @@ public final class CpuThreads {
         private volatile boolean parked;
         /** The last call this worker has looked at (claimed chunks of, or found none left). */
         private Call seen;
+        /** 1 for the first worker (the caller is thread 0). */
+        private final int index;
 
         Worker(int index) {
             super("tessel-cpu-" + index);
+            this.index = index;
             setDaemon(true);
         }
 
@@ -152,8 +172,9 @@ public final class CpuThreads {
             while (true) {
                 Call call = awaitCall();
                 seen = call;
-                // Finds nothing to claim when the others took every chunk (or the call is over).
-                if (call != null) call.runChunks();
+                // Finds nothing to claim when the others took every chunk (or the call is over);
+                // a worker beyond the call's thread cap leaves it to the others.
+                if (call != null && index <= call.workers()) call.runChunks();
             }
         }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,28 @@ class CpuThreadsTest {
         for (int c = 0; c < chunks; c++) {
             assertEquals(10 * c / chunks, ranges.get(c)[0]);
             assertEquals(10 * (c + 1) / chunks, ranges.get(c)[1]);
+        }
+    }
+
+    @Test
+    void moreChunksThanThreadsAreEachRunOnceWithFixedBoundaries() {
+        for (int call = 0; call < 500; call++) {
+            int n = 1 + call % 61, chunks = 1 + call % 9, maxThreads = 1 + call % 3;
+            List<int[]> ranges = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.Set<Thread> runners = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            CpuThreads.parallelForChunks(n, chunks, maxThreads, (from, to) -> {
+                ranges.add(new int[] {from, to});
+                runners.add(Thread.currentThread());
+            });
+            ranges.sort(java.util.Comparator.comparingInt(r -> r[0]));
+            int expectedChunks = Math.min(chunks, n);
+            if (Math.min(maxThreads, CpuThreads.threads()) == 1) expectedChunks = 1; // one thread runs the range whole
+            assertEquals(expectedChunks, ranges.size(), "call " + call);
+            for (int c = 0; c < expectedChunks; c++) {
+                assertEquals((long) n * c / expectedChunks, ranges.get(c)[0], "call " + call);
+                assertEquals((long) n * (c + 1) / expectedChunks, ranges.get(c)[1], "call " + call);
+            }
+            assertTrue(runners.size() <= maxThreads, "call " + call + " ran on " + runners.size() + " threads, cap " + maxThreads);
         }
     }
 

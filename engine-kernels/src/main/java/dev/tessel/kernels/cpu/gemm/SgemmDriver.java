@@ -12,7 +12,8 @@ import java.lang.foreign.MemorySegment;
  * <p>Loop order jc (NC columns), pc (KC depth), ic (MC rows), jr (NR strip), ir (MR strip): the
  * packed B panels (KC x NC each, L3-resident; a group of them packed together) are shared by all threads, each thread packs its own A
  * block (MC x KC, L2-resident) for its share of the rows, and each micro-kernel call streams one
- * KC x NR B strip (L1-resident). Threads split M (or N when M has too few strips), so no two
+ * KC x NR B strip (L1-resident). Threads split M (in chunks of at most one A block, claimed as
+ * threads come free), or N when M has too few strips, so no two
  * threads ever write the same C element and no locking is needed. Products under
  * {@link #SMALL_FLOPS} multiply-adds skip packing, and so do one-row and one-column products
  * ({@link VectorTimesMatrix}), where packing would copy a whole matrix to use a sliver of each tile.
@@ -108,14 +109,17 @@ public final class SgemmDriver {
                 // One fork-join packs every KC panel of the group, one more computes them all.
                 int first = g0, end = Math.min(k, g0 + groupDepth);
                 if (prepacked == null) {
-                    CpuThreads.parallelFor(nStrips, 16, threads, (from, to) -> {
+                    // grain 4 strips: a 256-column B (16 strips) is still packed by both threads
+                    CpuThreads.parallelFor(nStrips, 4, threads, (from, to) -> {
                         for (int pc = first; pc < end; pc += KC) {
                             Packing.packB(b, pc, Math.min(KC, end - pc), j0, nc, from, to, packedB, (pc - first) * panelStride);
                         }
                     });
                 }
                 if (splitRows) {
-                    CpuThreads.parallelFor(mStrips, 1, threads, (from, to) -> {
+                    // chunks of at most one A block each, claimed as threads come free: a thread that
+                    // started late (no core for a moment) leaves its later blocks to the other
+                    CpuThreads.parallelForChunks(mStrips, Math.max(threads, (mStrips * mr + MC - 1) / MC), threads, (from, to) -> {
                         WorkerBuffers buffers = BUFFERS.get();
                         int rowEnd = Math.min(m, to * mr);
                         for (int pc = first; pc < end; pc += KC) {
