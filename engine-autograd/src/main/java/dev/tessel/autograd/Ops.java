@@ -11,6 +11,7 @@ package dev.tessel.autograd;
 import static dev.tessel.autograd.GradMath.*;
 
 import dev.tessel.kernels.BinaryOp;
+import dev.tessel.kernels.PreparedWeight;
 import dev.tessel.kernels.ReduceOp;
 import dev.tessel.kernels.UnaryOp;
 import dev.tessel.tensor.DType;
@@ -235,6 +236,29 @@ public final class Ops {
             Tensor da = !ga ? null : transposeA ? be().matmul(bv, g, transposeB, true) : be().matmul(g, bv, false, !transposeB);
             Tensor db = !gb ? null : transposeB ? be().matmul(g, av, true, transposeA) : be().matmul(av, g, !transposeA, false);
             return new Tensor[] {da == null ? null : sumToShape(da, av.shape()), db == null ? null : sumToShape(db, bv.shape())};
+        });
+    }
+
+    /**
+     * A linear layer's rows [N, in] · weight [out, in]ᵀ + bias [out] -> [N, out]: the values of
+     * matmul(rows, weight, false, true) then add(.., bias), bit for bit (Backend.matmulPrepared's
+     * contract), as one recorded op; the Cpu backend adds the bias into the fresh product in place
+     * instead of allocating a second [N, out] tensor. The gradients are the matmul's and the add's.
+     */
+    public static Variable linear(Variable rows, Variable weight, Variable bias) {
+        Tensor rv = rows.value(), wv = weight.value(), bv = bias.value();
+        if (rv.rank() != 2 || wv.rank() != 2 || bv.rank() != 1 || rv.dim(1) != wv.dim(1) || bv.dim(0) != wv.dim(0)) {
+            throw new IllegalArgumentException("linear: rows " + rv.shape() + ", weight " + wv.shape() + " and bias " + bv.shape()
+                    + " must be [N, in], [out, in] and [out]");
+        }
+        Tensor y = be().matmulPrepared(rv, PreparedWeight.unprepared(wv), bv);
+        boolean gr = rows.requiresGrad(), gw = weight.requiresGrad(), gb = bias.requiresGrad();
+        return Variable.fromOp("linear", y, List.of(rows, weight, bias), gOut -> {
+            Tensor g = gOut.dtype() == rv.dtype() ? gOut : be().cast(gOut, rv.dtype());
+            // as matmul(rows, weight, false, true): dRows = G · weight, dWeight = Gᵀ · rows
+            Tensor dr = gr ? be().matmul(g, wv, false, false) : null;
+            Tensor dw = gw ? be().matmul(g, rv, true, false) : null;
+            return new Tensor[] {dr, dw, gb ? sumToShape(gOut, bv.shape()) : null};
         });
     }
 

@@ -53,8 +53,8 @@ public final class Linear extends Module {
         }
         int[] s = x.shape();
         Variable rows = Ops.reshape(x, -1, inFeatures);                    // (N, in)
-        Variable y = Ops.matmul(rows, weight.variable(), false, true);     // (N, out)
-        if (bias != null) y = Ops.add(y, bias.variable());
+        Variable y = bias == null ? Ops.matmul(rows, weight.variable(), false, true)   // (N, out)
+                : Ops.linear(rows, weight.variable(), bias.variable());
         s[s.length - 1] = outFeatures;
         return Ops.reshape(y, s);
     }

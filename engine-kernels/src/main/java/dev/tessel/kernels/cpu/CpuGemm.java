@@ -97,39 +97,46 @@ public final class CpuGemm {
      * add's new tensor (allocating fresh activations was a fifth of a batch-16 sampling step).
      */
     static Tensor matmulPrepared(Tensor rows, PreparedWeight weight, Tensor bias) {
-        boolean fusedBias = bias == null || (bias.dtype() == DType.F32 && bias.rank() == 1 && bias.dim(0) == weight.weight().dim(0));
-        if (!(weight instanceof PackedWeight packed) || rows.rank() != 2 || rows.dtype() != weight.weight().dtype() || !fusedBias) {
-            Tensor product = matmul(rows, weight.weight(), false, true);
-            if (bias == null) return product;
-            try (product) {
-                return CpuElementwise.binary(BinaryOp.ADD, product, bias);
+        Tensor product;
+        if (weight instanceof PackedWeight packed && rows.rank() == 2 && rows.dtype() == packed.weight().dtype()) {
+            int m = rows.dim(0), k = packed.matrix.rows(), n = packed.matrix.columns();
+            if (rows.dim(1) != k) {
+                throw new IllegalArgumentException("matmulPrepared: rows " + rows.shape() + " do not match a weight of " + k + " input features");
             }
+            product = Tensor.zeros(DType.F32, m, n);
+            SgemmDriver.multiplyAdd(m, new Operand(rows.segment(), rows.dtype(), rows.offset(), rows.stride(0), rows.stride(1)), packed.matrix,
+                    product.segment(), 0, n, threads());
+        } else {
+            product = matmul(rows, weight.weight(), false, true);
         }
-        int m = rows.dim(0), k = packed.matrix.rows(), n = packed.matrix.columns();
-        if (rows.dim(1) != k) {
-            throw new IllegalArgumentException("matmulPrepared: rows " + rows.shape() + " do not match a weight of " + k + " input features");
+        if (bias == null) return product;
+        boolean inPlace = product.dtype() == DType.F32 && product.rank() == 2 && bias.dtype() == DType.F32 && bias.rank() == 1
+                && bias.dim(0) == product.dim(1);
+        if (inPlace) {
+            addToEveryRow(product.segment(), product.dim(0), product.dim(1), bias.toFloatArray());
+            return product;
         }
-        Tensor out = Tensor.zeros(DType.F32, m, n);
-        SgemmDriver.multiplyAdd(m, new Operand(rows.segment(), rows.dtype(), rows.offset(), rows.stride(0), rows.stride(1)), packed.matrix,
-                out.segment(), 0, n, threads());
-        if (bias != null) addToEveryRow(out.segment(), m, n, bias.toFloatArray());
-        return out;
+        try (product) {
+            return CpuElementwise.binary(BinaryOp.ADD, product, bias);
+        }
     }
 
-    /** c [m, n] (contiguous F32) += b [n] in each row: one float add per element, as binary ADD does. */
+    /** c [m, n] (contiguous F32, offset 0) += b [n] in each row: one float add per element, as binary ADD does. */
     private static void addToEveryRow(MemorySegment c, int m, int n, float[] b) {
         VectorSpecies<Float> species = FloatVector.SPECIES_256;
         ByteOrder order = ByteOrder.nativeOrder();
         int bound = species.loopBound(n);
-        for (int i = 0; i < m; i++) {
-            long row = (long) i * n;
-            int j = 0;
-            for (; j < bound; j += species.length()) {
-                long at = (row + j) * 4;
-                FloatVector.fromMemorySegment(species, c, at, order).add(FloatVector.fromArray(species, b, j)).intoMemorySegment(c, at, order);
+        CpuThreads.parallelFor(m, Math.max(1, (1 << 15) / Math.max(1, n)), threads(), (from, to) -> {
+            for (int i = from; i < to; i++) {
+                long row = (long) i * n;
+                int j = 0;
+                for (; j < bound; j += species.length()) {
+                    long at = (row + j) * 4;
+                    FloatVector.fromMemorySegment(species, c, at, order).add(FloatVector.fromArray(species, b, j)).intoMemorySegment(c, at, order);
+                }
+                for (; j < n; j++) c.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j, c.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j) + b[j]);
             }
-            for (; j < n; j++) c.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j, c.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j) + b[j]);
-        }
+        });
     }
 
     private static boolean isFloat(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
