@@ -31,6 +31,8 @@ import java.util.Arrays;
 public final class CpuGemm {
     /** Batch items smaller than this many multiply-adds are spread over threads one item each. */
     private static final long SMALL_ITEM = 1L << 21;
+    private static final VectorSpecies<Float> ROW_LANES = FloatVector.SPECIES_256;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private static volatile int threadLimit = Integer.MAX_VALUE;
 
@@ -123,20 +125,25 @@ public final class CpuGemm {
 
     /** c [m, n] (contiguous F32, offset 0) += b [n] in each row: one float add per element, as binary ADD does. */
     private static void addToEveryRow(MemorySegment c, int m, int n, float[] b) {
-        VectorSpecies<Float> species = FloatVector.SPECIES_256;
-        ByteOrder order = ByteOrder.nativeOrder();
-        int bound = species.loopBound(n);
-        CpuThreads.parallelFor(m, Math.max(1, (1 << 15) / Math.max(1, n)), threads(), (from, to) -> {
-            for (int i = from; i < to; i++) {
-                long row = (long) i * n;
-                int j = 0;
-                for (; j < bound; j += species.length()) {
-                    long at = (row + j) * 4;
-                    FloatVector.fromMemorySegment(species, c, at, order).add(FloatVector.fromArray(species, b, j)).intoMemorySegment(c, at, order);
-                }
-                for (; j < n; j++) c.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j, c.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j) + b[j]);
+        CpuThreads.parallelFor(m, Math.max(1, (1 << 15) / Math.max(1, n)), threads(), (from, to) -> addToRows(c, from, to, n, b));
+    }
+
+    /**
+     * Rows [from, to) of addToEveryRow. The species and byte order are constants here, not values
+     * captured by the lambda: a vector op whose species is a field load is not intrinsified, and
+     * every vector is then boxed (measured: gigabytes of garbage per second in a training step).
+     */
+    private static void addToRows(MemorySegment c, int from, int to, int n, float[] b) {
+        int bound = ROW_LANES.loopBound(n);
+        for (int i = from; i < to; i++) {
+            long row = (long) i * n;
+            int j = 0;
+            for (; j < bound; j += ROW_LANES.length()) {
+                long at = (row + j) * 4;
+                FloatVector.fromMemorySegment(ROW_LANES, c, at, ORDER).add(FloatVector.fromArray(ROW_LANES, b, j)).intoMemorySegment(c, at, ORDER);
             }
-        });
+            for (; j < n; j++) c.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j, c.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, row + j) + b[j]);
+        }
     }
 
     private static boolean isFloat(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
