@@ -30,6 +30,14 @@ public record Operand(MemorySegment segment, DType dtype, long offset, long rowS
     long index(int row, int col) { return offset + row * rowStride + col * colStride; }
 
     /**
+     * The float[] behind an F32 operand on the heap (engine-tensor Storage keeps tensors up to 64 MB
+     * in one), element {@code segment.address() / 4 + index(..)}; null for other dtypes or memory.
+     */
+    float[] heapFloats() {
+        return dtype == DType.F32 && segment.heapBase().orElse(null) instanceof float[] array && segment.address() % 4 == 0 ? array : null;
+    }
+
+    /**
      * Reads {@code count} elements starting at element index {@code start}, {@code stride} apart,
      * converting to float into {@code dst[dstOff + q*dstStride]}. Each dtype gets its own plain loop
      * so C2 can vectorise the unit-stride conversions (F16 becomes vcvtph2ps).
@@ -40,10 +48,9 @@ public record Operand(MemorySegment segment, DType dtype, long offset, long rowS
             case F32 -> {
                 if (stride == 1 && dstStride == 1) {
                     MemorySegment.copy(s, FLOAT, start * 4, dst, dstOff, count);
-                } else if (stride > 0 && s.heapBase().orElse(null) instanceof float[] array && s.address() % 4 == 0) {
-                    // tensors up to 64 MB live in a float[] (engine-tensor Storage): gather from the array
-                    // itself (a per-element segment access, with its bounds, liveness and alignment
-                    // checks, costs several times the copy)
+                } else if (stride > 0 && heapFloats() instanceof float[] array) {
+                    // gather from the array itself (a per-element segment access, with its bounds,
+                    // liveness and alignment checks, costs several times the copy)
                     long first = s.address() / 4 + start;
                     Objects.checkFromIndexSize(start, (long) (count - 1) * stride + 1, s.byteSize() / 4);
                     for (int q = 0; q < count; q++) dst[dstOff + q * dstStride] = array[(int) (first + q * stride)];

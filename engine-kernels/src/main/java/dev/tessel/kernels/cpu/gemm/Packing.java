@@ -25,10 +25,13 @@ final class Packing {
     static void packA(Operand a, int i0, int mc, int p0, int kc, float[] dst) {
         final int mr = MicroKernel.MR;
         boolean alongK = Math.abs(a.colStride()) <= Math.abs(a.rowStride());
+        float[] heap = a.heapFloats();
         for (int s = 0; s * mr < mc; s++) {
             int base = s * mr * kc;
             int rows = Math.min(mr, mc - s * mr);
-            if (a.colStride() == 1) {
+            if (rows == mr && heap != null) {
+                copyFullStrip(heap, a.segment().address() / 4 + a.index(i0 + s * mr, p0), a.rowStride(), a.colStride(), kc, dst, base);
+            } else if (a.colStride() == 1) {
                 // Unit-stride rows: one bulk read (converting 16-bit) per row, then interleave in plain
                 // array code (a checked segment read per element cost as much as the micro-kernel).
                 float[] row = new float[kc];
@@ -36,8 +39,6 @@ final class Packing {
                     a.readLine(a.index(i0 + s * mr + r, p0), 1, kc, row, 0, 1);
                     for (int p = 0; p < kc; p++) dst[base + p * mr + r] = row[p];
                 }
-            } else if (rows == mr && a.dtype() == DType.F32) {
-                copyFullStrip(a.segment(), a.index(i0 + s * mr, p0), a.rowStride(), a.colStride(), kc, dst, base);
             } else if (alongK) {
                 for (int r = 0; r < rows; r++) a.readLine(a.index(i0 + s * mr + r, p0), a.colStride(), kc, dst, base + r, mr);
             } else {
@@ -89,23 +90,22 @@ final class Packing {
         }
     }
 
-    /** Full 6-row A strip of an F32 operand: six read streams (adjacent when column-major), one sequential write. */
-    private static void copyFullStrip(MemorySegment src, long start, long rowStride, long colStride, int kc, float[] dst, int base) {
-        if (rowStride == 1) {
-            // a transposed operand: the strip's six values of each k are adjacent in both places
-            for (int p = 0; p < kc; p++) MemorySegment.copy(src, Operand.FLOAT, (start + p * colStride) * 4, dst, base + p * 6, 6);
-        } else {
-            long r1 = start + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride, r4 = r3 + rowStride, r5 = r4 + rowStride;
-            for (int p = 0; p < kc; p++) {
-                long col = p * colStride;
-                int to = base + p * 6;
-                dst[to] = src.getAtIndex(Operand.FLOAT, start + col);
-                dst[to + 1] = src.getAtIndex(Operand.FLOAT, r1 + col);
-                dst[to + 2] = src.getAtIndex(Operand.FLOAT, r2 + col);
-                dst[to + 3] = src.getAtIndex(Operand.FLOAT, r3 + col);
-                dst[to + 4] = src.getAtIndex(Operand.FLOAT, r4 + col);
-                dst[to + 5] = src.getAtIndex(Operand.FLOAT, r5 + col);
-            }
+    /**
+     * Full 6-row A strip of an F32 operand on the heap, any strides: six read streams (adjacent
+     * when A is transposed), one sequential write, plain array code (a per-element segment read,
+     * or a bulk copy of six floats, cost more than the copy itself).
+     */
+    private static void copyFullStrip(float[] src, long start, long rowStride, long colStride, int kc, float[] dst, int base) {
+        long r1 = start + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride, r4 = r3 + rowStride, r5 = r4 + rowStride;
+        for (int p = 0; p < kc; p++) {
+            long col = p * colStride;
+            int to = base + p * 6;
+            dst[to] = src[(int) (start + col)];
+            dst[to + 1] = src[(int) (r1 + col)];
+            dst[to + 2] = src[(int) (r2 + col)];
+            dst[to + 3] = src[(int) (r3 + col)];
+            dst[to + 4] = src[(int) (r4 + col)];
+            dst[to + 5] = src[(int) (r5 + col)];
         }
     }
 
