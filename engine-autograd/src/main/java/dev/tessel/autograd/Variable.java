@@ -210,7 +210,8 @@ public final class Variable {
      * The gradient gathered so far for one node. {@code owned}: backward allocated {@code sum}
      * itself and nothing else refers to it, so it may be written in place; a tensor a rule
      * returned may be its gradOut or a view shared with another input, and is never written.
-     * {@code zeroOutside}: an owned sum that so far holds only the slices listed, zero elsewhere.
+     * {@code slices}: for an owned sum that began as zeros, the slices written so far (zero
+     * elsewhere); null once a whole-shape gradient has been added.
      */
     private static final class PendingGrad {
         Tensor sum;
