@@ -252,11 +252,10 @@ public final class Variable {
         }
 
         /** An owned sum of zeros with {@code g} in one slice, laid out like {@code like}. */
-        static PendingGrad ofSlice(Tensor like, Tensor g, int axis, int start, int end) {
+        static PendingGrad ofSlice(Tensor like, Tensor g, int axis, int start, int end, Backend b) {
             PendingGrad p = new PendingGrad(Tensor.zerosLaidOutLike(like), true);
             p.slices = new ArrayList<>();
-            p.sum.slice(axis, start, end).copyFrom(g);
-            p.slices.add(new int[] {axis, start, end});
+            p.addToSlice(g, axis, start, end, b);
             return p;
         }
     }
@@ -276,7 +275,7 @@ public final class Variable {
             Tensor g = conformDtype(gradOut, input.value.dtype(), backend);
             PendingGrad p = pending.get(input);
             if (p == null) {
-                pending.put(input, PendingGrad.ofSlice(input.value, g, slice.axis(), slice.start(), slice.end()));
+                pending.put(input, PendingGrad.ofSlice(input.value, g, slice.axis(), slice.start(), slice.end(), backend));
             } else {
                 p.addToSlice(g, slice.axis(), slice.start(), slice.end(), backend);
             }
