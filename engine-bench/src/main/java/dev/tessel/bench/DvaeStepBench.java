@@ -50,7 +50,7 @@ public class DvaeStepBench {
     @Setup(Level.Trial)
     public void setup() {
         DvaeConfig config = DvaeConfig.tiny();
-        trainer = new DvaeTrainer(config, DvaeTrainingSettings.forRun(1_000_000, batch, 1));
+        trainer = new DvaeTrainer(config, DvaeTrainingSettings.forRun(1_000_000, batch, 1, config.likelihood()));
         images = Tensor.zeros(DType.F32, batch, config.channels(), config.imageSize(), config.imageSize());
         Philox.fillUniform(images, 42, 0);
     }

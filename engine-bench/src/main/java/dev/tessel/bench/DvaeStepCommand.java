@@ -75,7 +75,7 @@ public final class DvaeStepCommand {
         }
         DvaeConfig config = preset.equals("paper") ? DvaeConfig.paper() : DvaeConfig.tiny();
         long t0 = System.nanoTime();
-        DvaeTrainer trainer = new DvaeTrainer(config, DvaeTrainingSettings.forRun(1_000_000, batch, 1));
+        DvaeTrainer trainer = new DvaeTrainer(config, DvaeTrainingSettings.forRun(1_000_000, batch, 1, config.likelihood()));
         Dvae model = trainer.model();
         System.out.printf("dVAE %s: %d parameters (encoder %d, decoder %d), built in %.1f s%n", config, model.parameterCount(),
                 model.encoder().parameterCount(), model.decoder().parameterCount(), (System.nanoTime() - t0) / 1e9);

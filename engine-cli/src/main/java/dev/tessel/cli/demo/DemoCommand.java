@@ -46,9 +46,16 @@ public final class DemoCommand implements Verb {
                 writes --out/index.html: the evaluation table (per category, random vs reranked, seen vs
                 held-out), top-1 match against N, a Fréchet distance on the reranker's features, image grids,
                 every candidate of a few prompts ordered by score, loss curves and the commands to reproduce.
-                The default preset is budgeted for 15 minutes on 2 cores (dVAE 4 min, transformer 6.7, reranker
-                2, evaluation 0.75); --time-scale stretches or shrinks every cap. The last line is
-                caption_match_top1: X, the reranked top-1 caption match on held-out compositions.""";
+                The default preset is budgeted for 15 minutes on 2 cores (%s); --time-scale stretches or
+                shrinks every cap. The last line is caption_match_top1: X, the reranked top-1 caption match on
+                held-out compositions.""".formatted(defaultCaps());
+    }
+
+    /** The demo preset's caps, read from it so the help cannot drift from the settings. */
+    private static String defaultCaps() {
+        DemoConfig d = DemoConfig.demo();
+        return String.format(Locale.ROOT, "caps: dVAE %.0f s, transformer %.0f s, reranker %.0f s, evaluation %.0f s",
+                d.dvaeBudget().seconds(), d.priorBudget().seconds(), d.clipBudget().seconds(), d.evalSeconds());
     }
 
     @Override

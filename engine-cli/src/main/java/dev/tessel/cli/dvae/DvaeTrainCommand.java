@@ -47,7 +47,7 @@ public final class DvaeTrainCommand implements Verb {
     public String description() {
         return """
                 Trains the DALL-E discrete VAE on the data set: gumbel-softmax relaxation, temperature 1 -> 1/16 and
-                KL weight 0 -> 6.6 on cosine schedules scaled to --steps, uniform-prior KL, loss per value, AdamW,
+                KL weight 0 -> --kl-weight on cosine schedules scaled to --steps, uniform-prior KL, loss per value, AdamW,
                 parameter EMA, global-norm clipping. Writes DIR/checkpoint.safetensors (model, EMA, optimizer, step,
                 settings; atomically, every --checkpoint-every steps and at the end), DIR/train-log.csv and
                 DIR/loss.png. --resume continues from DIR/checkpoint.safetensors with the settings saved there and
@@ -70,7 +70,7 @@ public final class DvaeTrainCommand implements Verb {
                 OptionSpec.value("steps", "N", "2000", "number of updates (the schedules scale to it)"),
                 OptionSpec.value("batch", "B", "32", "images per update"),
                 OptionSpec.value("lr", "X", Double.toString(DvaeTrainingSettings.DEFAULT_LR), "peak learning rate (cosine to lr/80 over the run)"),
-                OptionSpec.value("kl-weight", "X", "6.6", "final KL weight"),
+                OptionSpec.value("kl-weight", "X", null, "final KL weight (default: 6.6 with logit-laplace, the paper's; 1 with gaussian, docs/results.md)"),
                 OptionSpec.value("likelihood", "NAME", null, "logit-laplace (the paper's) or gaussian (fixed sigma 0.1) (default: gaussian for tiny, logit-laplace for paper)"),
                 OptionSpec.value("seed", "N", "0", "seed of the initial weights and the gumbel noise"),
                 OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
@@ -126,13 +126,13 @@ public final class DvaeTrainCommand implements Verb {
             };
             long steps = args.longValue("steps");
             if (steps < 1) throw new UsageException(name(), "--steps must be >= 1, got " + steps);
-            DvaeTrainingSettings defaults = DvaeTrainingSettings.forRun(steps, args.integer("batch", 1, 1 << 16), args.longValue("seed"));
+            if (args.given("likelihood")) preset = preset.withLikelihood(Likelihood.parse(args.string("likelihood"), "--likelihood"));
+            DvaeTrainingSettings defaults = DvaeTrainingSettings.forRun(steps, args.integer("batch", 1, 1 << 16), args.longValue("seed"), preset.likelihood());
             DvaeTrainingSettings settings = new DvaeTrainingSettings(defaults.batchSize(), steps, args.number("lr"), defaults.learningRateEndRatio(),
-                    args.number("kl-weight"), defaults.klWarmupFraction(), defaults.temperatureEnd(), defaults.temperatureFraction(),
+                    args.given("kl-weight") ? args.number("kl-weight") : defaults.klWeight(), defaults.klWarmupFraction(), defaults.temperatureEnd(), defaults.temperatureFraction(),
                     defaults.weightDecay(), defaults.gradClip(), defaults.emaDecay(), defaults.seed(), args.integer("checkpoint-every", 1, Integer.MAX_VALUE),
                     args.flag("straight-through"));
             int channels = args.given("channels") ? args.integer("channels", 1, 3) : DvaeData.defaultChannels(data);
-            if (args.given("likelihood")) preset = preset.withLikelihood(Likelihood.parse(args.string("likelihood"), "--likelihood"));
             trainer = new DvaeTrainer(preset.withChannels(channels), settings, precision);
             meta.put("data", data);
             meta.put("data_seed", Long.toString(args.longValue("data-seed")));

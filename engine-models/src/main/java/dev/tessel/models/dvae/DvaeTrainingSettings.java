@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Paper values (DESIGN.md 3) and how a short run scales them: the KL weight rises 0 -> klWeight
- * (6.6) along half a cosine over the first klWarmupFraction of the run, the temperature falls
+ * (the paper's 6.6 with its logit-Laplace likelihood, 1 with the Gaussian: Likelihood.defaultKlWeight) along half a cosine over the first klWarmupFraction of the run, the temperature falls
  * 1 -> temperatureEnd (1/16) over the first temperatureFraction, the learning rate falls
  * learningRate -> learningRate·learningRateEndRatio (1/80, as 1e-4 -> 1.25e-6) over the whole run.
  * AdamW betas (0.9, 0.999), eps 1e-8, weight decay 1e-4; EMA of the parameters; global-norm clip.
@@ -42,16 +42,17 @@ public record DvaeTrainingSettings(int batchSize, long steps, double learningRat
     public static final double DEFAULT_LR = 3e-3;
 
     /**
-     * Settings for a run of {@code steps} updates at {@code batchSize}: the paper's targets, with
+     * Settings for a run of {@code steps} updates at {@code batchSize}: the paper's targets (the KL
+     * weight the likelihood goes with), with
      * the KL warm-up over the first 10% and the temperature annealed over the first 50% (the paper
      * anneals within 5% of 3M updates; a run of a few thousand needs the relaxed phase to last
      * longer), lr 3e-3 (the paper's 1e-4 is for batch 512 and 3M updates; on the tiny preset, 800
      * steps at 3e-3 reached 22.5 dB held-out PSNR on shapes against 17.9 dB at 1e-3), clip 1, and an EMA
      * decay of min(0.999, 1 - 10/steps) so the average forgets the initial weights within the run.
      */
-    public static DvaeTrainingSettings forRun(long steps, int batchSize, long seed) {
+    public static DvaeTrainingSettings forRun(long steps, int batchSize, long seed, Likelihood likelihood) {
         double ema = Math.min(0.999, 1 - 10.0 / steps);
-        return new DvaeTrainingSettings(batchSize, steps, DEFAULT_LR, 1.0 / 80, 6.6, 0.1, 1.0 / 16, 0.5, 1e-4, 1.0, Math.max(0, ema), seed,
+        return new DvaeTrainingSettings(batchSize, steps, DEFAULT_LR, 1.0 / 80, likelihood.defaultKlWeight(), 0.1, 1.0 / 16, 0.5, 1e-4, 1.0, Math.max(0, ema), seed,
                 Math.max(1, Math.min(500, steps / 10)), false);
     }
 

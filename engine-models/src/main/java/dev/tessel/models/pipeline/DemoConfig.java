@@ -30,7 +30,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
     /** The default of ./tessel demo. */
     public static DemoConfig demo() {
         return new DemoConfig("demo", 0, 32,
-                DvaeConfig.tiny(), 32, new TrainingLoop.Budget(4000, 400),
+                DvaeConfig.tiny(), 16, new TrainingLoop.Budget(8000, 400),
                 512, 4000,
                 4, 128, 4, 16, 32, 3e-3, 2048, new TrainingLoop.Budget(4000, 300),
                 "small", 64, 1e-3, true, true, new TrainingLoop.Budget(2000, 120),
@@ -72,9 +72,9 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
     String dataKey() { return "\"data\":{\"name\":\"shapes\",\"seed\":" + dataSeed + ",\"size\":" + imageSize + "}"; }
 
     String dvaeKey() {
-        // the lr is the trainer's default (DvaeTrainingSettings.forRun); in the key so a changed default retrains
+        // the lr and KL weight are the trainer's defaults (DvaeTrainingSettings.forRun); in the key so a changed default retrains
         return key("dvae", Map.of("config", dvae.toJson(), "batch", dvaeBatch, "budget", budget(dvaeBudget), "seed", seed,
-                "lr", dev.tessel.models.dvae.DvaeTrainingSettings.DEFAULT_LR));
+                "lr", dev.tessel.models.dvae.DvaeTrainingSettings.DEFAULT_LR, "kl_weight", dvae.likelihood().defaultKlWeight()));
     }
 
     String bpeKey() { return key("bpe", Map.of("vocab", bpeVocab, "captions", bpeCaptions)); }

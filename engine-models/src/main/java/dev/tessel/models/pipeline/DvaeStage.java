@@ -31,7 +31,7 @@ final class DvaeStage {
         ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
         DatasetBatches batches = new DatasetBatches(train, config.dvaeBatch(), config.seed());
         DvaeTrainer trainer = Files.isRegularFile(checkpoint) ? DvaeTrainer.resume(checkpoint, 0)
-                : new DvaeTrainer(config.dvae(), DvaeTrainingSettings.forRun(config.dvaeBudget().steps(), config.dvaeBatch(), config.seed()));
+                : new DvaeTrainer(config.dvae(), DvaeTrainingSettings.forRun(config.dvaeBudget().steps(), config.dvaeBatch(), config.seed(), config.dvae().likelihood()));
         Map<String, String> meta = Map.of("data", "shapes", "split", "train", "data_seed", Long.toString(config.dataSeed()));
         TrainingLoop.Run run = new TrainingLoop.Run() {
             private DvaeTrainer current = trainer;

@@ -139,7 +139,7 @@ class DvaeTrainingTest {
         assertEquals(e.codebookPerplexity(), batched.codebookPerplexity(), 0);
 
         assertEquals(TINY, DvaeConfig.fromJson(TINY.toJson(), "test"));
-        DvaeTrainingSettings s = DvaeTrainingSettings.forRun(1234, 32, Long.MIN_VALUE + 7);
+        DvaeTrainingSettings s = DvaeTrainingSettings.forRun(1234, 32, Long.MIN_VALUE + 7, Likelihood.GAUSSIAN);
         assertEquals(s, DvaeTrainingSettings.fromJson(s.toJson(), "test"));
         var bad = assertThrows(IllegalArgumentException.class, () -> new DvaeConfig(30, 3, 3, 1, 16, 32, 512));
         assertTrue(bad.getMessage().contains("multiple of the downsampling 2^(groupCount-1) = 4"), bad.getMessage());
