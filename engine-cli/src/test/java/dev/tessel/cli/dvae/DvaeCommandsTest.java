@@ -38,6 +38,8 @@ class DvaeCommandsTest {
         List<String> log = Files.readAllLines(out.resolve("train-log.csv"));
         assertEquals(4, log.size(), "header + steps 1..3: " + log);
         assertTrue(log.get(3).startsWith("3,"), log.toString());
+        // --kl-weight not given: the tiny preset's Gaussian likelihood goes with 1, not the paper's 6.6 (warm-up over by step 3)
+        assertEquals(1.0, Double.parseDouble(log.get(3).split(",")[5]), log.toString());
         assertTrue(Files.size(out.resolve("loss.png")) > 0);
 
         String eval = run(new DvaeEvalCommand(), "--checkpoint", checkpoint.toString(), "--images", "8", "--batch", "4");

@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * Paper values (DESIGN.md 3) and how a short run scales them: the KL weight rises 0 -> klWeight
- * (the paper's 6.6 with its logit-Laplace likelihood, 1 with the Gaussian: Likelihood.defaultKlWeight) along half a cosine over the first klWarmupFraction of the run, the temperature falls
- * 1 -> temperatureEnd (1/16) over the first temperatureFraction, the learning rate falls
+ * (the paper's 6.6 with its logit-Laplace likelihood, 1 with the Gaussian:
+ * Likelihood.defaultKlWeight) along half a cosine over the first klWarmupFraction of the run, the
+ * temperature falls 1 -> temperatureEnd (1/16) over the first temperatureFraction, the learning rate falls
  * learningRate -> learningRate·learningRateEndRatio (1/80, as 1e-4 -> 1.25e-6) over the whole run.
  * AdamW betas (0.9, 0.999), eps 1e-8, weight decay 1e-4; EMA of the parameters; global-norm clip.
  * {@code straightThrough} feeds the decoder the one-hot of the sample (the codes it decodes at

@@ -141,6 +141,9 @@ class DvaeTrainingTest {
         assertEquals(TINY, DvaeConfig.fromJson(TINY.toJson(), "test"));
         DvaeTrainingSettings s = DvaeTrainingSettings.forRun(1234, 32, Long.MIN_VALUE + 7, Likelihood.GAUSSIAN);
         assertEquals(s, DvaeTrainingSettings.fromJson(s.toJson(), "test"));
+        // the KL weight follows the likelihood: the paper's 6.6 belongs to logit-Laplace (Likelihood.defaultKlWeight)
+        assertEquals(1.0, s.klWeight());
+        assertEquals(6.6, DvaeTrainingSettings.forRun(1234, 32, 1, Likelihood.LOGIT_LAPLACE).klWeight());
         var bad = assertThrows(IllegalArgumentException.class, () -> new DvaeConfig(30, 3, 3, 1, 16, 32, 512));
         assertTrue(bad.getMessage().contains("multiple of the downsampling 2^(groupCount-1) = 4"), bad.getMessage());
         assertEquals(32, DvaeConfig.paper().gridSize());
