@@ -13,12 +13,12 @@ import java.util.Map;
 
 /**
  * The demo's settings. Budgets are a step count AND a wall-clock cap (TrainingLoop); the demo
- * preset's caps add up to 14.4 of the 15 minutes: dVAE 5 min, transformer 6.7 min, reranker 2 min,
- * generation and evaluation 45 s (so a second run, which only evaluates, stays under a minute);
+ * preset's caps add up to 14.3 of the 15 minutes: dVAE 5 min, transformer 6.7 min, reranker 2 min,
+ * generation and evaluation 40 s (so a second run, which only evaluates, stays under a minute);
  * the rest is for tokenising the transformer's image pool, the BPE, JVM start and the report.
  * The transformer gets the largest share because it is what limits a match now: with KL weight 1
  * at batch 16 the dVAE keeps ~75% of real images' shapes readable in under five minutes, while the
- * transformer's samples get a shape right less than a third of the time (docs/results.md). Its
+ * transformer's random samples get a shape right 34-46% of the time (docs/results.md). Its
  * pool is 8,192 images: with 2,048 it memorised them (pool loss 0.53 against 1.19 on test images).
  * 48 prompts per set (about 30 s here): with 12, one prompt moved a rate by 0.083 and a rate near
  * 0.4 had a standard error of 0.14 -- larger than the effects being measured.
@@ -38,7 +38,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                 512, 4000,
                 4, 128, 4, 16, 32, 3e-3, 8192, new TrainingLoop.Budget(4000, 400),
                 "small", 64, 1e-3, true, true, new TrainingLoop.Budget(2000, 120),
-                48, 32, 4, 45, 1);
+                48, 32, 4, 40, 1);
     }
 
     /** The pipeline test: every stage for a handful of steps on the smallest models. */
