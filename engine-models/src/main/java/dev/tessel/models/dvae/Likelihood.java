@@ -44,8 +44,9 @@ public enum Likelihood {
      * per value, and at 6.6 the KL (up to 64 · ln 512 / 3072 = 0.13 per value on the tiny preset,
      * times 6.6) outweighs it, so the encoder keeps its codes vague and the decoder draws every
      * small object as a blob. Measured on `shapes`, tiny preset, 1,000 updates of 32 images
-     * (docs/results.md, "the KL weight"): the exact reader matched 0.28 of the reconstructions at
-     * 6.6, 0.39 at 1, 0.35 at 0.3, and 0.38 at 0 with the codebook collapsed to 15 codes.
+     * (docs/results.md, "The KL weight and the batch for a few minutes of training"): the exact
+     * reader matched 0.28 of the reconstructions at 6.6, 0.39 at 1, 0.35 at 0.3, and 0.38 at 0
+     * with the codebook collapsed to 15 codes.
      */
     public double defaultKlWeight() { return this == LOGIT_LAPLACE ? 6.6 : 1.0; }
 
