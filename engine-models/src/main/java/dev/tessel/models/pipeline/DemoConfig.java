@@ -7,6 +7,7 @@
 package dev.tessel.models.pipeline;
 
 import dev.tessel.models.dvae.DvaeConfig;
+import dev.tessel.models.dvae.DvaeTrainingSettings;
 import dev.tessel.tensor.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -75,10 +76,14 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
 
     String dataKey() { return "\"data\":{\"name\":\"shapes\",\"seed\":" + dataSeed + ",\"size\":" + imageSize + "}"; }
 
+    /** The dVAE's training settings before the schedule is fitted to the cap: the trainer's defaults for this run. */
+    DvaeTrainingSettings dvaeSettings() {
+        return DvaeTrainingSettings.forRun(dvaeBudget.steps(), dvaeBatch, seed, dvae.likelihood());
+    }
+
     String dvaeKey() {
-        // the lr and KL weight are the trainer's defaults (DvaeTrainingSettings.forRun); in the key so a changed default retrains
-        return key("dvae", Map.of("config", dvae.toJson(), "batch", dvaeBatch, "budget", budget(dvaeBudget), "seed", seed,
-                "lr", dev.tessel.models.dvae.DvaeTrainingSettings.DEFAULT_LR, "kl_weight", dvae.likelihood().defaultKlWeight()));
+        // the whole settings, so a changed default of the trainer (lr, KL weight, schedules) retrains
+        return key("dvae", Map.of("config", dvae.toJson(), "budget", budget(dvaeBudget), "settings", dvaeSettings().toJson()));
     }
 
     String bpeKey() { return key("bpe", Map.of("vocab", bpeVocab, "captions", bpeCaptions)); }

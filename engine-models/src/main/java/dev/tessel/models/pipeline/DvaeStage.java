@@ -11,7 +11,6 @@ import dev.tessel.models.data.Split;
 import dev.tessel.models.dvae.DatasetBatches;
 import dev.tessel.models.dvae.DvaeTokenizer;
 import dev.tessel.models.dvae.DvaeTrainer;
-import dev.tessel.models.dvae.DvaeTrainingSettings;
 import dev.tessel.models.report.ProgressBar;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +30,7 @@ final class DvaeStage {
         ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
         DatasetBatches batches = new DatasetBatches(train, config.dvaeBatch(), config.seed());
         DvaeTrainer trainer = Files.isRegularFile(checkpoint) ? DvaeTrainer.resume(checkpoint, 0)
-                : new DvaeTrainer(config.dvae(), DvaeTrainingSettings.forRun(config.dvaeBudget().steps(), config.dvaeBatch(), config.seed(), config.dvae().likelihood()));
+                : new DvaeTrainer(config.dvae(), config.dvaeSettings());
         Map<String, String> meta = Map.of("data", "shapes", "split", "train", "data_seed", Long.toString(config.dataSeed()));
         TrainingLoop.Run run = new TrainingLoop.Run() {
             private DvaeTrainer current = trainer;
