@@ -191,6 +191,14 @@ public final class ShapesEvaluation {
         return new Rates(outcomes.size(), means(random), means(top1), anyMatch);
     }
 
+    /**
+     * The rates of the prompts of one set ({@code heldOut}) that name {@code objects} objects: one-object
+     * prompts and two-object prompts fail for different reasons, and the set's rate mixes them.
+     */
+    static Rates ratesByObjects(List<PromptOutcome> outcomes, boolean heldOut, int objects) {
+        return rates(outcomes.stream().filter(o -> o.heldOut() == heldOut && ShapesCaption.parse(o.caption()).objects().size() == objects).toList());
+    }
+
     static String label(CaptionMatch.Category c) { return c.name().toLowerCase(java.util.Locale.ROOT); }
 
     private static void add(Map<String, double[]> acc, String key, double v) {

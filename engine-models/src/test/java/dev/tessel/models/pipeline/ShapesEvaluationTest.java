@@ -51,6 +51,27 @@ class ShapesEvaluationTest {
     }
 
     @Test
+    void ratesByObjectsKeepOnlyThePromptsOfOneSetNamingThatManyObjects() {
+        PromptOutcome one = outcome("a red circle", new double[] {0.9, 0.1},
+                List.of(checks(true, true, true, null), checks(false, true, true, null)));
+        PromptOutcome two = outcome("a red circle above a green square", new double[] {0.9, 0.1},
+                List.of(checks(true, false, true, true), checks(true, true, true, true)));
+        PromptOutcome heldOutOne = new PromptOutcome("a red triangle", true, new double[] {0.5}, List.of(checks(true, true, true, null)),
+                new boolean[] {true}, null);
+        List<PromptOutcome> all = List.of(one, two, heldOutOne);
+        ShapesEvaluation.Rates seenOne = ShapesEvaluation.ratesByObjects(all, false, 1);
+        assertEquals(1, seenOne.prompts());
+        assertEquals(0.5, seenOne.random().get("match"), 1e-12);
+        assertEquals(1.0, seenOne.top1().get("match"));
+        ShapesEvaluation.Rates seenTwo = ShapesEvaluation.ratesByObjects(all, false, 2);
+        assertEquals(1, seenTwo.prompts());
+        assertEquals(0.0, seenTwo.top1().get("match"), "the best-scored candidate gets a shape wrong");
+        assertEquals(1.0, seenTwo.anyMatch(), "candidate 1 matches");
+        assertEquals(1, ShapesEvaluation.ratesByObjects(all, true, 1).prompts());
+        assertEquals(0, ShapesEvaluation.ratesByObjects(all, true, 2).prompts());
+    }
+
+    @Test
     void theCurveRerankesTheFirstNCandidatesAndIsUndefinedBeyondTheCandidatesDrawn() {
         PromptOutcome p = outcome("a red circle", new double[] {0.1, 0.5, 0.3, 0.9},
                 List.of(checks(false, true, true, null), checks(true, true, true, null), checks(false, false, true, null), checks(false, true, true, null)));

@@ -85,6 +85,21 @@ class TrainingLoopTest {
     }
 
     @Test
+    void aPaceThatChangesAfterHalfTimeIsCaughtByTheRefitAtThreeQuarters() {
+        long[] clock = {0};
+        // 1 s per step for the first 150 steps, then 0.5 s (the machine's load went away)
+        FakeRun run = new FakeRun(0, 10_000, step -> step < 150 ? 1.0 : 0.5, clock);
+        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(10_000, 400), 10_000, QUIET, () -> clock[0]);
+        // step 20 (20 s): 20 + (360 - 20) / 1 = 360; a quarter (100 s, step 100): still 1 s a step, kept;
+        // half (200 s, step 250): (200 - 20) / 230 s a step -> 250 + floor(160 / 0.7826) = 454;
+        // three quarters (300 s, step 450): (300 - 20) / 430 -> 450 + floor(60 / 0.6512) = 542
+        assertEquals(List.of(360L, 454L, 542L), run.fittedTo);
+        assertEquals(542, o.steps());
+        assertEquals(346.0, o.seconds(), 1e-9, "without the last refit it would stop at 454 steps, 302 s: 75% of the cap");
+        assertFalse(o.timeBoxed());
+    }
+
+    @Test
     void aRunThatFitsKeepsItsScheduleAndStopsAtTheStepBudget() {
         long[] clock = {0};
         FakeRun run = new FakeRun(0, 30, 0.5, clock);
