@@ -21,12 +21,15 @@ import java.util.function.LongSupplier;
 /** Runs a {@link Run} within a {@link Budget}. */
 public final class TrainingLoop {
     /**
-     * Steps measured before the schedule is fitted to the wall-clock cap (the first one, JIT warm-up,
-     * is not timed). Not fewer: with 6, the dVAE's steps 2-6 ran ~2x slower than warmed-up ones, the
-     * schedule was cut to half of what fit and then lengthened at the first refit, throwing the
-     * temperature back up mid-run.
+     * The step at which the schedule is first fitted to the wall-clock cap, timed on the steps since
+     * {@link #PROBE_WARMUP} (the earlier ones run while the JIT is still compiling). Timing from the
+     * second step was not enough: in run O (docs/results.md) the dVAE's steps 2-20 ran at 6 a second
+     * against 13-16 warmed up, the schedule was cut to 1,553 steps, and the first refit lengthened it
+     * to 3,402 after the temperature had already been annealed, throwing it back up from 1/16 to 0.49.
      */
-    static final int PROBE_STEPS = 20;
+    static final int PROBE_STEPS = 40;
+    /** Steps not timed by the first fit. */
+    static final int PROBE_WARMUP = 20;
     /** Share of the cap a fitted schedule plans to use (the rest absorbs checkpoints and noise). */
     static final double PLAN_SHARE = 0.9;
     /**
@@ -104,9 +107,9 @@ public final class TrainingLoop {
                 break;
             }
             long fit = -1;
-            if (fresh && run.step() == 1) probeStart = nanoClock.getAsLong();
+            if (fresh && run.step() == PROBE_WARMUP) probeStart = nanoClock.getAsLong();
             if (fresh && run.step() == PROBE_STEPS && target > PROBE_STEPS) {
-                fit = fittedSteps(budget, elapsed, (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - 1), run.step());
+                fit = fittedSteps(budget, elapsed, (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - PROBE_WARMUP), run.step());
                 if (fit >= target) fit = -1;
                 secondProbeStart = nanoClock.getAsLong();
             } else if (fresh && refits < REFIT_SHARES.length && secondProbeStart > 0 && elapsed >= REFIT_SHARES[refits] * budget.seconds()) {

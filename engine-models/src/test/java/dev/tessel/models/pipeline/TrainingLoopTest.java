@@ -59,29 +59,45 @@ class TrainingLoopTest {
     @Test
     void aFreshRunThatCannotFinishInTimeGetsItsScheduleShortenedToWhatFits() {
         long[] clock = {0};
-        FakeRun run = new FakeRun(0, 100, 1.0, clock);
-        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(100, 40), 5, QUIET, () -> clock[0]);
-        // after PROBE_STEPS (20) one-second steps: 20 + floor((0.9 * 40 - 20) / 1) = 36 steps fit
-        assertEquals(List.of(36L), run.fittedTo);
-        assertEquals(36, o.steps());
-        assertEquals(36, o.scheduledSteps());
+        FakeRun run = new FakeRun(0, 200, 1.0, clock);
+        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(200, 100), 20, QUIET, () -> clock[0]);
+        // after PROBE_STEPS (40) one-second steps: 40 + floor((0.9 * 100 - 40) / 1) = 90 steps fit; the
+        // refits at a quarter, a half and three quarters find the same pace and keep it
+        assertEquals(List.of(90L), run.fittedTo);
+        assertEquals(90, o.steps());
+        assertEquals(90, o.scheduledSteps());
         assertFalse(o.timeBoxed(), "the fitted schedule finishes before the cap");
-        assertEquals(List.of(5L, 10L, 15L, 20L, 25L, 30L, 35L, 36L), run.savedAt);
-        assertEquals(36, run.lastSaved.length);
-        assertEquals(36f, run.lastSaved[35]);
+        assertEquals(List.of(20L, 40L, 60L, 80L, 90L), run.savedAt);
+        assertEquals(90, run.lastSaved.length);
+        assertEquals(90f, run.lastSaved[89]);
     }
 
     @Test
-    void slowFirstStepsAreCorrectedByASecondFitOnWarmedUpSteps() {
+    void theJitWarmUpStepsAreNotTimedByTheFirstFit() {
         long[] clock = {0};
-        // 3 s per step while "the JIT warms up" (the first 20), then 1 s
+        // 3 s per step while "the JIT warms up" (the first PROBE_WARMUP = 20), then 1 s
         FakeRun run = new FakeRun(0, 1000, step -> step < 20 ? 3.0 : 1.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
-        // first fit at step 20 (60 s in): 20 + floor((270 - 60) / 3) = 90; at 75 s (25% of the cap,
-        // step 35) the warmed-up rate of 1 s gives 35 + floor((270 - 75) / 1) = 230
-        assertEquals(List.of(90L, 230L), run.fittedTo);
+        // the fit at step 40 (80 s in) times steps 20-40 only: 1 s a step, 40 + floor((270 - 80) / 1) = 230;
+        // timing from step 1 it would have planned 40 + floor(190 / 2.05) = 132 and lengthened it later
+        assertEquals(List.of(230L), run.fittedTo);
         assertEquals(230, o.steps());
+        assertEquals(270.0, o.seconds(), 1e-9);
         assertFalse(o.timeBoxed());
+    }
+
+    @Test
+    void slowStepsAfterTheProbeAreCorrectedByARefit() {
+        long[] clock = {0};
+        // 1 s per step, then from step 60 on 2 s (the machine got busy)
+        FakeRun run = new FakeRun(0, 1000, step -> step < 60 ? 1.0 : 2.0, clock);
+        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
+        // step 40 (40 s): 40 + 230 = 270; a quarter (75 s, step 67 at 74 s -> step 68 at 76 s): (76 - 40) / 28
+        // s a step -> 68 + floor(194 / 1.2857) = 218; a half (150 s, step 105): (150 - 40) / 65 -> 105 + floor(120 / 1.6923) = 175;
+        // three quarters (226 s, step 143): (226 - 40) / 103 -> 143 + floor(44 / 1.8058) = 167
+        assertEquals(List.of(270L, 218L, 175L, 167L), run.fittedTo);
+        assertEquals(167, o.steps());
+        assertFalse(o.timeBoxed(), "the refits shortened the schedule before the cap");
     }
 
     @Test
@@ -90,12 +106,12 @@ class TrainingLoopTest {
         // 1 s per step for the first 150 steps, then 0.5 s (the machine's load went away)
         FakeRun run = new FakeRun(0, 10_000, step -> step < 150 ? 1.0 : 0.5, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(10_000, 400), 10_000, QUIET, () -> clock[0]);
-        // step 20 (20 s): 20 + (360 - 20) / 1 = 360; a quarter (100 s, step 100): still 1 s a step, kept;
-        // half (200 s, step 250): (200 - 20) / 230 s a step -> 250 + floor(160 / 0.7826) = 454;
-        // three quarters (300 s, step 450): (300 - 20) / 430 -> 450 + floor(60 / 0.6512) = 542
-        assertEquals(List.of(360L, 454L, 542L), run.fittedTo);
-        assertEquals(542, o.steps());
-        assertEquals(346.0, o.seconds(), 1e-9, "without the last refit it would stop at 454 steps, 302 s: 75% of the cap");
+        // step 40 (40 s): 40 + (360 - 40) / 1 = 360; a quarter (100 s, step 100): still 1 s a step, kept;
+        // half (200 s, step 250): (200 - 40) / 210 s a step -> 250 + floor(160 / 0.7619) = 460;
+        // three quarters (300 s, step 450): (300 - 40) / 410 -> 450 + floor(60 / 0.6341) = 544
+        assertEquals(List.of(360L, 460L, 544L), run.fittedTo);
+        assertEquals(544, o.steps());
+        assertEquals(347.0, o.seconds(), 1e-9, "without the last refit it would stop at 460 steps, 305 s: 76% of the cap");
         assertFalse(o.timeBoxed());
     }
 
