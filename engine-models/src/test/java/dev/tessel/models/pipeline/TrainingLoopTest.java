@@ -79,7 +79,7 @@ class TrainingLoopTest {
         FakeRun run = new FakeRun(0, 1000, step -> step < 20 ? 3.0 : 1.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
         // the fit at step 40 (80 s in) times steps 20-40 only: 1 s a step, 40 + floor((270 - 80) / 1) = 230;
-        // timing from step 1 it would have planned 40 + floor(190 / 2.05) = 132 and lengthened it later
+        // (the fit before, at step 20 on steps 1-20, planned 20 + floor((270 - 60) / 3) = 90 and lengthened it at the first refit)
         assertEquals(List.of(230L), run.fittedTo);
         assertEquals(230, o.steps());
         assertEquals(270.0, o.seconds(), 1e-9);
