@@ -110,6 +110,22 @@ final class DemoReport {
                         + "below 1 are the generator's.</p>%n",
                 pct(eval.seen().anyMatch()), pct(eval.heldOut().anyMatch())));
         appendByObjects(html, eval.outcomes());
+        appendEveryPrompt(html, eval.outcomes());
+    }
+
+    /** One row per evaluated prompt: how many candidates match, and what the reranker's pick gets wrong. */
+    private static void appendEveryPrompt(StringBuilder html, List<PromptOutcome> outcomes) {
+        html.append("<details><summary>Every prompt: matching candidates and what the reranker's pick gets wrong</summary>\n"
+                + "<table><tr><th>caption</th><th>compositions</th><th>matching candidates</th><th>reranked top-1</th>"
+                + "<th>what the top-1 gets wrong</th></tr>\n");
+        for (PromptOutcome o : outcomes) {
+            List<String> failures = o.topPickFailures();
+            html.append("<tr><td>").append(escape(o.caption())).append("</td><td>").append(o.heldOut() ? "held-out" : "seen")
+                    .append("</td><td>").append(o.matchingCandidates()).append(" of ").append(o.candidates()).append("</td><td>")
+                    .append(failures.isEmpty() ? "match" : "miss").append("</td><td>").append(String.join(", ", failures)).append("</td></tr>\n");
+        }
+        html.append("</table>\n<p><i>binding</i>: every category holds on its own, but no one pairing of objects matches every "
+                + "word (a colour on the other object's shape).</p></details>\n");
     }
 
     /** One object against two, per set: where the match is lost (the set's rates above mix the two kinds). */

@@ -28,10 +28,29 @@ public record PromptOutcome(String caption, boolean heldOut, double[] scores, Li
                 .sorted(java.util.Comparator.comparingDouble(i -> -scores[i])).mapToInt(Integer::intValue).toArray();
     }
 
-    /** Fraction of candidates matching the caption (what a random pick scores on average). */
-    public double matchRate() {
+    /**
+     * What the reranker's pick (the best-scored candidate) gets wrong: the categories it fails, in
+     * {@link CaptionMatch.Category} order, lower case; "binding" when every category holds but no
+     * one pairing of objects matches every word (a colour on the other object's shape); empty
+     * when it matches.
+     */
+    public List<String> topPickFailures() {
+        int best = bestOf(candidates());
+        if (matches[best]) return List.of();
+        List<String> failed = new java.util.ArrayList<>();
+        checks.get(best).forEach((category, holds) -> {
+            if (!holds) failed.add(category.name().toLowerCase(java.util.Locale.ROOT));
+        });
+        return failed.isEmpty() ? List.of("binding") : failed;
+    }
+
+    /** Candidates that match the caption. */
+    public int matchingCandidates() {
         int m = 0;
         for (boolean b : matches) if (b) m++;
-        return (double) m / matches.length;
+        return m;
     }
+
+    /** Fraction of candidates matching the caption (what a random pick scores on average). */
+    public double matchRate() { return (double) matchingCandidates() / matches.length; }
 }

@@ -72,6 +72,22 @@ class ShapesEvaluationTest {
     }
 
     @Test
+    void theTopPickFailuresNameTheCategoriesTheBestScoredCandidateFailsOrBinding() {
+        // best-scored candidate 0 gets the shape and the relation wrong; candidate 1 matches
+        PromptOutcome wrong = outcome("a red circle above a green square", new double[] {0.9, 0.1},
+                List.of(checks(true, false, true, false), checks(true, true, true, true)));
+        assertEquals(List.of("shape", "relation"), wrong.topPickFailures());
+        assertEquals(1, wrong.matchingCandidates());
+        // every category holds, yet it is no match: the colours sit on each other's shapes
+        PromptOutcome swapped = new PromptOutcome("a red circle above a green square", false, new double[] {0.9},
+                List.of(checks(true, true, true, true)), new boolean[] {false}, null);
+        assertEquals(List.of("binding"), swapped.topPickFailures());
+        PromptOutcome right = outcome("a red circle", new double[] {0.2, 0.8},
+                List.of(checks(false, true, true, null), checks(true, true, true, null)));
+        assertEquals(List.of(), right.topPickFailures());
+    }
+
+    @Test
     void theCurveRerankesTheFirstNCandidatesAndIsUndefinedBeyondTheCandidatesDrawn() {
         PromptOutcome p = outcome("a red circle", new double[] {0.1, 0.5, 0.3, 0.9},
                 List.of(checks(false, true, true, null), checks(true, true, true, null), checks(false, false, true, null), checks(false, true, true, null)));
