@@ -83,7 +83,9 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
 
     String dvaeKey() {
         // the whole settings, so a changed default of the trainer (lr, KL weight, schedules) retrains
-        return key("dvae", Map.of("config", dvae.toJson(), "budget", budget(dvaeBudget), "settings", dvaeSettings().toJson()));
+        // "ema": since the EMA's window follows the fitted schedule (DvaeTrainingSettings.withSteps), earlier caches retrain
+        return key("dvae", Map.of("config", dvae.toJson(), "budget", budget(dvaeBudget), "settings", dvaeSettings().toJson(),
+                "ema", "window follows the fitted schedule"));
     }
 
     String bpeKey() { return key("bpe", Map.of("vocab", bpeVocab, "captions", bpeCaptions)); }

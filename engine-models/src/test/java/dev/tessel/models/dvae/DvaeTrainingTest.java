@@ -144,6 +144,14 @@ class DvaeTrainingTest {
         // the KL weight follows the likelihood: the paper's 6.6 belongs to logit-Laplace (Likelihood.defaultKlWeight)
         assertEquals(1.0, s.klWeight());
         assertEquals(6.6, DvaeTrainingSettings.forRun(1234, 32, 1, Likelihood.LOGIT_LAPLACE).klWeight());
+        // a run cut to fewer updates gets the EMA window of its new length, not the plan's
+        DvaeTrainingSettings planned = DvaeTrainingSettings.forRun(8000, 16, 1, Likelihood.GAUSSIAN);
+        assertEquals(1 - 10.0 / 8000, planned.emaDecay(), 1e-15);
+        DvaeTrainingSettings cut = planned.withSteps(2000);
+        assertEquals(1 - 10.0 / 2000, cut.emaDecay(), 1e-15);
+        assertEquals(2000, cut.steps());
+        assertEquals(planned.learningRate(), cut.learningRate(), "only the length and what follows from it change");
+        assertEquals(0.999, planned.withSteps(100_000).emaDecay(), 0, "capped at 0.999");
         var bad = assertThrows(IllegalArgumentException.class, () -> new DvaeConfig(30, 3, 3, 1, 16, 32, 512));
         assertTrue(bad.getMessage().contains("multiple of the downsampling 2^(groupCount-1) = 4"), bad.getMessage());
         assertEquals(32, DvaeConfig.paper().gridSize());
