@@ -73,13 +73,10 @@ public final class DemoPipeline {
                 eval.outcomes().isEmpty() ? 0 : eval.outcomes().getFirst().candidates(),
                 eval.seen().anyMatch(), eval.heldOut().anyMatch());
         out.println("  match by objects in the caption: prompts, random sample / reranked top-1 / any candidate matches");
-        for (boolean heldOut : new boolean[] {false, true}) {
-            for (int objects = 1; objects <= 2; objects++) {
-                ShapesEvaluation.Rates r = ShapesEvaluation.ratesByObjects(eval.outcomes(), heldOut, objects);
-                if (r.prompts() == 0) continue;
-                out.printf(Locale.ROOT, "    %-8s %s %3d   %.3f / %.3f / %.3f%n", heldOut ? "held-out" : "seen", objects == 1 ? "one object " : "two objects",
-                        r.prompts(), r.random().get("match"), r.top1().get("match"), r.anyMatch());
-            }
+        for (ShapesEvaluation.ObjectSplit row : ShapesEvaluation.splitByObjects(eval.outcomes())) {
+            ShapesEvaluation.Rates r = row.rates();
+            out.printf(Locale.ROOT, "    %-8s %s %3d   %.3f / %.3f / %.3f%n", row.setName(), row.objects() == 1 ? "one object " : "two objects",
+                    r.prompts(), r.random().get("match"), r.top1().get("match"), r.anyMatch());
         }
         out.println("  ceiling: the reader on real images' dVAE reconstructions (" + ShapesEvaluation.CEILING_IMAGES + " per set)");
         out.println("    seen:     " + eval.ceilingSeen().reconstructions().summary());

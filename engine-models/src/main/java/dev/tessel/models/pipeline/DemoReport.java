@@ -132,14 +132,11 @@ final class DemoReport {
     private static void appendByObjects(StringBuilder html, List<PromptOutcome> outcomes) {
         html.append("<h3>One object against two</h3>\n<table><tr><th>compositions</th><th>objects in the caption</th><th>prompts</th>"
                 + "<th>random sample</th><th>reranked top-1</th><th>any candidate matches</th></tr>\n");
-        for (boolean heldOut : new boolean[] {false, true}) {
-            for (int objects = 1; objects <= 2; objects++) {
-                ShapesEvaluation.Rates r = ShapesEvaluation.ratesByObjects(outcomes, heldOut, objects);
-                if (r.prompts() == 0) continue;
-                html.append("<tr><td>").append(heldOut ? "held-out" : "seen").append("</td><td>").append(objects).append("</td><td>")
-                        .append(r.prompts()).append("</td><td>").append(pct(r.random().get("match"))).append("</td><td>")
-                        .append(pct(r.top1().get("match"))).append("</td><td>").append(pct(r.anyMatch())).append("</td></tr>\n");
-            }
+        for (ShapesEvaluation.ObjectSplit row : ShapesEvaluation.splitByObjects(outcomes)) {
+            ShapesEvaluation.Rates r = row.rates();
+            html.append("<tr><td>").append(row.setName()).append("</td><td>").append(row.objects()).append("</td><td>")
+                    .append(r.prompts()).append("</td><td>").append(pct(r.random().get("match"))).append("</td><td>")
+                    .append(pct(r.top1().get("match"))).append("</td><td>").append(pct(r.anyMatch())).append("</td></tr>\n");
         }
         html.append("</table>\n<p>Match rates of the same prompts as above, split by how many objects the caption names "
                 + "(two-object captions draw both objects small and add a relation).</p>\n");

@@ -39,7 +39,7 @@ public record PromptOutcome(String caption, boolean heldOut, double[] scores, Li
         if (matches[best]) return List.of();
         List<String> failed = new java.util.ArrayList<>();
         checks.get(best).forEach((category, holds) -> {
-            if (!holds) failed.add(category.name().toLowerCase(java.util.Locale.ROOT));
+            if (!holds) failed.add(ShapesEvaluation.label(category));
         });
         return failed.isEmpty() ? List.of("binding") : failed;
     }

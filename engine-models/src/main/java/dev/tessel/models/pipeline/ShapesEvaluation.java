@@ -199,6 +199,23 @@ public final class ShapesEvaluation {
         return rates(outcomes.stream().filter(o -> o.heldOut() == heldOut && ShapesCaption.parse(o.caption()).objects().size() == objects).toList());
     }
 
+    /** One row of the split by objects: a set, an object count, and the rates of its prompts. */
+    record ObjectSplit(boolean heldOut, int objects, Rates rates) {
+        String setName() { return heldOut ? "held-out" : "seen"; }
+    }
+
+    /** Seen then held-out, one then two objects; kinds with no prompt are left out (what the report and the console print). */
+    static List<ObjectSplit> splitByObjects(List<PromptOutcome> outcomes) {
+        List<ObjectSplit> rows = new ArrayList<>();
+        for (boolean heldOut : new boolean[] {false, true}) {
+            for (int objects = 1; objects <= 2; objects++) {
+                Rates r = ratesByObjects(outcomes, heldOut, objects);
+                if (r.prompts() > 0) rows.add(new ObjectSplit(heldOut, objects, r));
+            }
+        }
+        return rows;
+    }
+
     static String label(CaptionMatch.Category c) { return c.name().toLowerCase(java.util.Locale.ROOT); }
 
     private static void add(Map<String, double[]> acc, String key, double v) {
