@@ -28,7 +28,7 @@ import time
 
 OPENBLAS_OPENMP = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-             "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:+UseTransparentHugePages"]
+             "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:-UseProfiledLoopPredicate", "-XX:+UseTransparentHugePages"]
 
 
 def torch_worker(args):

@@ -32,7 +32,7 @@ import time
 
 OPENBLAS_OPENMP = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
 JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-             "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:+UseTransparentHugePages", "-Xss4m", "-XX:G1HeapRegionSize=32m"]  # as ./tessel runs
+             "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:-UseProfiledLoopPredicate", "-XX:+UseTransparentHugePages", "-Xss4m", "-XX:G1HeapRegionSize=32m"]  # as ./tessel runs
 EPS = 0.1
 
 

@@ -27,7 +27,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..",
 JAVA = os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64") + "/bin/java"
 CLASSPATH = ":".join(os.path.join(REPO, m, "target", "classes") for m in ("engine-bench", "engine-kernels", "engine-tensor"))
 JVM_FLAGS = ["--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-             "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:+UseTransparentHugePages"]
+             "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:-UseProfiledLoopPredicate", "-XX:+UseTransparentHugePages"]
 
 # Runs inside the numpy subprocess: warm up about a second, then time `reps` products; prints the
 # OpenBLAS build threadpoolctl sees, then the median GFLOP/s as the last line.

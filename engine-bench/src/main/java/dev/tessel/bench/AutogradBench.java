@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * <pre>
  *   ./mvnw -B -q -pl engine-bench -am package -DskipTests
  *   java -jar engine-bench/target/benchmarks.jar AutogradBench -jvmArgsAppend \
- *        "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -XX:+UseTransparentHugePages -Dtessel.threads=1"
+ *        "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -XX:-UseProfiledLoopPredicate -XX:+UseTransparentHugePages -Dtessel.threads=1"
  * </pre>
  * (-jvmArgsAppend on the command line replaces the annotation's, so it repeats the engine's flags.)
  * backward = forwardBackward - forward (the same graph is built in both). Napkin math: a conv or
@@ -42,7 +42,7 @@ import java.util.function.Supplier;
 @Warmup(iterations = 4, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:+UseTransparentHugePages"})
+        "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:-UseProfiledLoopPredicate", "-XX:+UseTransparentHugePages"})
 public class AutogradBench {
     /**
      * mlp-W-B: 4 Linear(W, W) with ReLU between, batch B, summed output. conv-C-HW-B: 4 conv3x3

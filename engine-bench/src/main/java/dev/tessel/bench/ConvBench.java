@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   ./mvnw -B -q -pl engine-bench -am package -DskipTests
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *        -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -XX:+UseTransparentHugePages -Dtessel.threads=2 \
+ *        -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -XX:-UseProfiledLoopPredicate -XX:+UseTransparentHugePages -Dtessel.threads=2 \
  *        -jar engine-bench/target/benchmarks.jar ConvBench -p backend=cpu
  * </pre>
  * Napkin math for the headline shape (batch 8, 256->256, 3x3, 32x32): 2*8*256*256*9*1024 =
@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:+UseTransparentHugePages"})
+        "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:-UseProfiledLoopPredicate", "-XX:+UseTransparentHugePages"})
 public class ConvBench {
     /**
      * batch x cin -> cout x kernel x height x width. The last two are the dVAE's narrow 3x3

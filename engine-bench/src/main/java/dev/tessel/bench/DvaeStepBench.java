@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   ./mvnw -B -q -pl engine-bench -am package -DskipTests
  *   java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
- *        -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -XX:+UseTransparentHugePages -Dtessel.threads=2 \
+ *        -XX:+UnlockDiagnosticVMOptions -XX:-OptoRegScheduling -XX:-UseProfiledLoopPredicate -XX:+UseTransparentHugePages -Dtessel.threads=2 \
  *        -jar engine-bench/target/benchmarks.jar DvaeStepBench
  * </pre>
  * Napkin math, tiny preset (n_hid 16) at batch 32: encoder ~0.45 GFLOP and decoder ~0.33 GFLOP
@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:+UseTransparentHugePages"})
+        "-XX:+UnlockDiagnosticVMOptions", "-XX:-OptoRegScheduling", "-XX:-UseProfiledLoopPredicate", "-XX:+UseTransparentHugePages"})
 public class DvaeStepBench {
     @Param({"32"})
     public int batch;
