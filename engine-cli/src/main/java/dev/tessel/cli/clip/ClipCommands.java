@@ -73,6 +73,7 @@ public final class ClipCommands {
                     OptionSpec.value("lr", "X", "0.001", "peak learning rate (AdamW, warmup then cosine to a tenth)"),
                     OptionSpec.value("dvae", "CKPT", null, "a dVAE checkpoint: every other batch trains on its reconstructions of the images (what generated images look like)"),
                     OptionSpec.flag("shape-twins", "half of each batch: the other half's captions with one shape changed (a seen pair), so negatives differ by a shape alone"),
+                    OptionSpec.flag("binding-twins", "with --shape-twins: half the twins of two-object captions swap the two colours instead (a negative only the colour-shape pairing tells apart)"),
                     OptionSpec.value("max-minutes", "M", "60", "wall-clock cap of this run"),
                     OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
                     OptionSpec.value("seed", "N", "1", "seed of the initial weights and of the batch order"),
@@ -102,8 +103,11 @@ public final class ClipCommands {
             }
             long steps = args.longValue("steps");
             if (steps <= 0) throw new UsageException(name(), "--steps must be positive, got " + steps);
+            if (args.flag("binding-twins") && !args.flag("shape-twins")) {
+                throw new UsageException(name(), "--binding-twins replaces some shape twins: give --shape-twins too");
+            }
             ClipTrainer.Options options = new ClipTrainer.Options(args.integer("batch", 2, 4096), args.number("lr"), args.longValue("seed"),
-                    args.flag("shape-twins"), args.given("dvae") ? DvaeTokenizer.load(Path.of(args.string("dvae"))) : null);
+                    args.flag("shape-twins"), args.flag("binding-twins"), args.given("dvae") ? DvaeTokenizer.load(Path.of(args.string("dvae"))) : null);
             TrainingLoop.Budget budget = new TrainingLoop.Budget(steps, args.number("max-minutes") * 60);
             Path target = Path.of(args.string("out"));
             BpeTokenizer bpe = args.given("bpe") ? BpeTokenizer.load(Path.of(args.string("bpe"))) : null;

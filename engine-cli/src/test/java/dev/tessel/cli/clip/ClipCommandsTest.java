@@ -47,7 +47,7 @@ class ClipCommandsTest {
         int dvae = dev.tessel.cli.Main.run(new String[] {"dvae", "train", "--out", dvaeDir.toString(), "--steps", "1", "--batch", "2"}, sink, sink, false);
         assertEquals(0, dvae, log.toString(StandardCharsets.UTF_8));
         Path out = dir.resolve("clip.safetensors");
-        List<String> lines = run(ClipCommands.verb(), List.of("train", "--preset", "tiny", "--steps", "2", "--batch", "4", "--shape-twins",
+        List<String> lines = run(ClipCommands.verb(), List.of("train", "--preset", "tiny", "--steps", "2", "--batch", "4", "--shape-twins", "--binding-twins",
                 "--dvae", dvaeDir.resolve("checkpoint.safetensors").toString(), "--out", out.toString()));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("step 2 of 2 ")), String.join("\n", lines));
         // a dVAE of another image size is refused, naming both sizes
@@ -65,5 +65,7 @@ class ClipCommandsTest {
         assertTrue(data.getMessage().contains("shapes"), data.getMessage());
         var steps = assertThrows(UsageException.class, () -> run(clip, List.of("train", "--steps", "0")));
         assertTrue(steps.getMessage().contains("--steps"), steps.getMessage());
+        var binding = assertThrows(UsageException.class, () -> run(clip, List.of("train", "--binding-twins", "--out", dir.resolve("c").toString())));
+        assertTrue(binding.getMessage().contains("--shape-twins"), binding.getMessage());
     }
 }

@@ -61,6 +61,20 @@ public record ShapesCaption(List<Phrase> objects, Relation relation) {
         return new ShapesCaption(changed, relation);
     }
 
+    /**
+     * This two-object caption with the objects' colours swapped ("a red circle left of a blue
+     * square" -> "a blue circle left of a red square"): its "binding twin", a caption with the same
+     * words that only the pairing of colour and shape tells apart. Null for one object, for two of
+     * one colour, or when a swapped pair would be a held-out one.
+     */
+    public ShapesCaption colourSwapTwin() {
+        if (objects.size() != 2 || objects.get(0).color() == objects.get(1).color()) return null;
+        Phrase a = objects.get(0), b = objects.get(1);
+        Phrase swappedA = new Phrase(a.size(), b.color(), a.shape()), swappedB = new Phrase(b.size(), a.color(), b.shape());
+        if (swappedA.heldOut() || swappedB.heldOut()) return null;
+        return new ShapesCaption(List.of(swappedA, swappedB), relation);
+    }
+
     /** True when any object of the caption is a held-out colour-shape pair. */
     public boolean containsHeldOutPair() {
         return objects.stream().anyMatch(Phrase::heldOut);

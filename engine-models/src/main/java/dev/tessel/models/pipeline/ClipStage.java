@@ -68,7 +68,7 @@ public final class ClipStage {
         CaptionTokenizer tokenizer = CaptionTokenizer.bpe(bpe, c.priorTextLength());
         ShapesDataset train = new ShapesDataset(Split.TRAIN, c.dataSeed(), c.imageSize());
         ClipConfig config = ClipConfig.preset(c.clipPreset(), c.imageSize(), train.channels(), tokenizer.contextLength());
-        Result r = train(config, tokenizer, bpe, train, new ClipTrainer.Options(c.clipBatch(), c.clipLr(), c.seed(), c.clipShapeTwins(),
+        Result r = train(config, tokenizer, bpe, train, new ClipTrainer.Options(c.clipBatch(), c.clipLr(), c.seed(), c.clipShapeTwins(), c.clipBindingTwins(),
                 c.clipReconstructions() ? dvae : null), c.clipBudget(), checkpoint,
                 DvaeStage.checkpointEvery(c.clipBudget()), bars);
         entry.markDone(r.outcome());

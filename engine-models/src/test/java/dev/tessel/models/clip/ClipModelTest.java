@@ -139,7 +139,7 @@ class ClipModelTest {
             }
             assertEquals(1, changed, caption.text() + " -> " + twin.text());
         }
-        ClipTrainer trainer = new ClipTrainer(tiny(1), train, new ClipTrainer.Options(8, 1e-3, 4, true, null), 2);
+        ClipTrainer trainer = new ClipTrainer(tiny(1), train, new ClipTrainer.Options(8, 1e-3, 4, true, false, null), 2);
         try (ImageBatch batch = trainer.batch(0)) {
             List<String> captions = batch.captions();
             assertEquals(8, captions.size());
@@ -160,15 +160,44 @@ class ClipModelTest {
             @Override public int width() { return 16; }
             @Override public dev.tessel.models.data.Example get(long index) { return train.get(index); }
         };
-        var e = assertThrows(IllegalArgumentException.class, () -> new ClipTrainer(tiny(1), other, new ClipTrainer.Options(8, 1e-3, 4, true, null), 2));
+        var e = assertThrows(IllegalArgumentException.class, () -> new ClipTrainer(tiny(1), other, new ClipTrainer.Options(8, 1e-3, 4, true, false, null), 2));
         assertTrue(e.getMessage().contains("shape twins"), e.getMessage());
+    }
+
+    @Test
+    void bindingTwinsSwapTheColoursOfSomeTwoObjectCaptionsAndNeedShapeTwins() {
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
+        ClipTrainer trainer = new ClipTrainer(tiny(1), train, new ClipTrainer.Options(16, 1e-3, 4, true, true, null), 2);
+        int swaps = 0, shapes = 0;
+        for (long t = 0; t < 6; t++) {
+            try (ImageBatch batch = trainer.batch(t)) {
+                List<String> captions = batch.captions();
+                assertEquals(captions.size(), captions.stream().distinct().count(), "distinct captions: " + captions);
+                for (String twin : captions.subList(8, captions.size())) {
+                    boolean swap = captions.subList(0, 8).stream().anyMatch(c -> twin.equals(swapped(c)));
+                    boolean shape = captions.subList(0, 8).stream().anyMatch(c -> oneWordApart(c, twin));
+                    assertTrue(swap || shape, twin + " is neither a colour swap nor a shape twin of " + captions);
+                    if (swap) swaps++;
+                    else shapes++;
+                }
+            }
+        }
+        assertTrue(swaps > 0 && shapes > 0, "colour swaps " + swaps + ", shape twins " + shapes);
+        var e = assertThrows(IllegalArgumentException.class, () -> new ClipTrainer.Options(8, 1e-3, 4, false, true, null));
+        assertTrue(e.getMessage().contains("shape twins"), e.getMessage());
+    }
+
+    /** The caption with its two objects' colours swapped, or null (ShapesCaption.colourSwapTwin). */
+    private static String swapped(String caption) {
+        ShapesCaption twin = ShapesCaption.parse(caption).colourSwapTwin();
+        return twin == null ? null : twin.text();
     }
 
     @Test
     void withADvaeEveryOtherBatchTrainsOnItsReconstructions() {
         ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
         DvaeTokenizer dvae = DvaeTokenizer.of(new Dvae(new DvaeConfig(16, 3, 3, 1, 8, 16, 64), 2));
-        ClipTrainer trainer = new ClipTrainer(tiny(1), train, new ClipTrainer.Options(4, 1e-3, 4, false, dvae), 4);
+        ClipTrainer trainer = new ClipTrainer(tiny(1), train, new ClipTrainer.Options(4, 1e-3, 4, false, false, dvae), 4);
         try (ImageBatch even = trainer.batch(0); ImageBatch odd = trainer.batch(1)) {
             assertNull(trainer.reconstruction(even, 0), "even steps train on the drawings themselves");
             try (Tensor got = trainer.reconstruction(odd, 1); Tensor ids = dvae.encode(odd.images()); Tensor want = dvae.decode(ids)) {
@@ -178,7 +207,7 @@ class ClipModelTest {
         }
         assertTrue(Double.isFinite(trainer.trainStep()) && Double.isFinite(trainer.trainStep()));
         DvaeTokenizer wrongSize = DvaeTokenizer.of(new Dvae(new DvaeConfig(32, 3, 3, 1, 8, 16, 64), 2));
-        var e = assertThrows(IllegalArgumentException.class, () -> new ClipTrainer(tiny(1), train, new ClipTrainer.Options(4, 1e-3, 4, false, wrongSize), 4));
+        var e = assertThrows(IllegalArgumentException.class, () -> new ClipTrainer(tiny(1), train, new ClipTrainer.Options(4, 1e-3, 4, false, false, wrongSize), 4));
         assertTrue(e.getMessage().contains("3x32x32") && e.getMessage().contains("3x16x16"), e.getMessage());
     }
 

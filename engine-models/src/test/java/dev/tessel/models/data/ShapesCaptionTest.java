@@ -23,6 +23,30 @@ class ShapesCaptionTest {
     }
 
     @Test
+    void colourSwapTwinSwapsTheColoursOfTwoObjectsAndNeverMakesAHeldOutPair() {
+        assertEquals("a orange circle left of a green triangle",
+                ShapesCaption.parse("a green circle left of a orange triangle").colourSwapTwin().text());
+        assertNull(ShapesCaption.parse("a red square").colourSwapTwin(), "one object has no binding twin");
+        assertNull(ShapesCaption.parse("a red square above a red circle").colourSwapTwin(), "one colour: swapping changes nothing");
+        assertTrue(ShapesVocabulary.isHeldOut(ShapeColor.YELLOW, ShapeKind.SQUARE));
+        assertNull(ShapesCaption.parse("a yellow circle above a blue square").colourSwapTwin(), "a yellow square is held out");
+        int twins = 0;
+        ShapesDataset train = new ShapesDataset(Split.TRAIN, 5, 16);
+        for (long i = 0; i < 2000; i++) {
+            ShapesCaption caption = train.scene(i).caption(), twin = caption.colourSwapTwin();
+            if (twin == null) continue;
+            twins++;
+            assertTrue(!twin.containsHeldOutPair(), twin.text());
+            assertEquals(caption.relation(), twin.relation());
+            for (int o = 0; o < 2; o++) {
+                assertEquals(caption.objects().get(o).shape(), twin.objects().get(o).shape(), twin.text());
+                assertEquals(caption.objects().get(1 - o).color(), twin.objects().get(o).color(), twin.text());
+            }
+        }
+        assertTrue(twins > 200, "two-object training captions with a binding twin: " + twins);
+    }
+
+    @Test
     void rejectsWhatTheGrammarDoesNotHave() {
         assertError("a red", "expected a shape but found the end");
         assertError("a crimson square", "expected a colour but found 'crimson' (word 2)");
