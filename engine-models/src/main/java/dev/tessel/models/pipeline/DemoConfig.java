@@ -18,8 +18,9 @@ import java.util.Map;
  * generation and evaluation 40 s (so a second run, which only evaluates, stays under a minute);
  * the rest is for tokenising the transformer's image pool, the BPE, JVM start and the report.
  * The transformer gets the largest share because it is what limits a match now: with KL weight 1
- * at batch 16 the dVAE keeps 60-75% of real images' captions readable in four to five minutes, while the
- * transformer's random samples get a shape right 34-46% of the time (docs/results.md). Its
+ * at batch 16 the dVAE keeps 77-81% of real images' captions readable in four and a half minutes
+ * (5,600-6,200 updates), while the transformer's random samples get a shape right 34-54% of the time
+ * (docs/results.md, runs U and V). Its
  * pool is 8,192 images: with 2,048 it memorised them (pool loss 0.53 against 1.19 on test images).
  * 48 prompts per set (about 30 s here): with 12, one prompt moved a rate by 0.083 and a rate near
  * 0.4 had a standard error of 0.14 -- larger than the effects being measured.
