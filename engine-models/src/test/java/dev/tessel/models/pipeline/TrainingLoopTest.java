@@ -62,14 +62,15 @@ class TrainingLoopTest {
         FakeRun run = new FakeRun(0, 200, 1.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(200, 100), 20, QUIET, () -> clock[0]);
         // after PROBE_STEPS (40) one-second steps: 40 + floor((0.9 * 100 - 40) / 1) = 90 steps fit; the
-        // refits at a quarter, a half and three quarters find the same pace and keep it
-        assertEquals(List.of(90L), run.fittedTo);
-        assertEquals(90, o.steps());
-        assertEquals(90, o.scheduledSteps());
+        // refit at a quarter waits for 20 timed steps (step 60, 60 s) and plans to 0.96 of the cap:
+        // 60 + floor((96 - 60) / 1) = 96; the one at a half finds the same pace and keeps it
+        assertEquals(List.of(90L, 96L), run.fittedTo);
+        assertEquals(96, o.steps());
+        assertEquals(96, o.scheduledSteps());
         assertFalse(o.timeBoxed(), "the fitted schedule finishes before the cap");
-        assertEquals(List.of(20L, 40L, 60L, 80L, 90L), run.savedAt);
-        assertEquals(90, run.lastSaved.length);
-        assertEquals(90f, run.lastSaved[89]);
+        assertEquals(List.of(20L, 40L, 60L, 80L, 96L), run.savedAt);
+        assertEquals(96, run.lastSaved.length);
+        assertEquals(96f, run.lastSaved[95]);
     }
 
     @Test
@@ -79,10 +80,11 @@ class TrainingLoopTest {
         FakeRun run = new FakeRun(0, 1000, step -> step < 20 ? 3.0 : 1.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
         // the fit at step 40 (80 s in) times steps 20-40 only: 1 s a step, 40 + floor((270 - 80) / 1) = 230;
-        // (the fit before, at step 20 on steps 1-20, planned 20 + floor((270 - 60) / 3) = 90 and lengthened it at the first refit)
-        assertEquals(List.of(230L), run.fittedTo);
-        assertEquals(230, o.steps());
-        assertEquals(270.0, o.seconds(), 1e-9);
+        // (the fit before, at step 20 on steps 1-20, planned 20 + floor((270 - 60) / 3) = 90 and lengthened it at the first refit);
+        // the refit at a quarter (step 60, 100 s) plans to 0.96 of the cap: 60 + floor((288 - 100) / 1) = 248
+        assertEquals(List.of(230L, 248L), run.fittedTo);
+        assertEquals(248, o.steps());
+        assertEquals(288.0, o.seconds(), 1e-9);
         assertFalse(o.timeBoxed());
     }
 
@@ -93,10 +95,11 @@ class TrainingLoopTest {
         FakeRun run = new FakeRun(0, 1000, step -> step < 60 ? 1.0 : 2.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
         // step 40 (40 s): 40 + 230 = 270; a quarter (75 s, step 67 at 74 s -> step 68 at 76 s): (76 - 40) / 28
-        // s a step -> 68 + floor(194 / 1.2857) = 218; a half (150 s, step 105): (150 - 40) / 65 -> 105 + floor(120 / 1.6923) = 175;
-        // three quarters (226 s, step 143): (226 - 40) / 103 -> 143 + floor(44 / 1.8058) = 167
-        assertEquals(List.of(270L, 218L, 175L, 167L), run.fittedTo);
-        assertEquals(167, o.steps());
+        // s a step -> 68 + floor((288 - 76) / 1.2857) = 232; a half (150 s, step 105), timed since step 68: 2 s a step
+        // -> 105 + floor(138 / 2) = 174; three quarters (226 s, step 143): the same pace, kept
+        assertEquals(List.of(270L, 232L, 174L), run.fittedTo);
+        assertEquals(174, o.steps());
+        assertEquals(288.0, o.seconds(), 1e-9);
         assertFalse(o.timeBoxed(), "the refits shortened the schedule before the cap");
     }
 
@@ -106,12 +109,12 @@ class TrainingLoopTest {
         // 1 s per step for the first 150 steps, then 0.5 s (the machine's load went away)
         FakeRun run = new FakeRun(0, 10_000, step -> step < 150 ? 1.0 : 0.5, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(10_000, 400), 10_000, QUIET, () -> clock[0]);
-        // step 40 (40 s): 40 + (360 - 40) / 1 = 360; a quarter (100 s, step 100): still 1 s a step, kept;
-        // half (200 s, step 250): (200 - 40) / 210 s a step -> 250 + floor(160 / 0.7619) = 460;
-        // three quarters (300 s, step 450): (300 - 40) / 410 -> 450 + floor(60 / 0.6341) = 544
-        assertEquals(List.of(360L, 460L, 544L), run.fittedTo);
-        assertEquals(544, o.steps());
-        assertEquals(347.0, o.seconds(), 1e-9, "without the last refit it would stop at 460 steps, 305 s: 76% of the cap");
+        // step 40 (40 s): 40 + (360 - 40) / 1 = 360; a quarter (100 s, step 100): 1 s a step, planned to 0.96 of
+        // the cap: 100 + 284 = 384; half (200 s, step 250), timed since step 100: 100 s / 150 steps -> 250 + floor(184 / 0.6667) = 526;
+        // three quarters (300 s, step 450), timed since step 250: 0.5 s a step -> 450 + 168 = 618
+        assertEquals(List.of(360L, 384L, 526L, 618L), run.fittedTo);
+        assertEquals(618, o.steps());
+        assertEquals(384.0, o.seconds(), 1e-9, "0.96 of the cap: the last refit timed the new pace alone");
         assertFalse(o.timeBoxed());
     }
 
