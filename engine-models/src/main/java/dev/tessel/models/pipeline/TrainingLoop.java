@@ -103,6 +103,8 @@ public final class TrainingLoop {
         for (float f : run.previousLosses()) losses.add(f);
         long target = Math.min(budget.steps(), run.scheduledSteps());
         boolean fresh = run.step() == 0;
+        // windowStartStep stays 0 until the first fit (step PROBE_STEPS); a clock reading cannot say that,
+        // since System.nanoTime may be negative
         long start = nanoClock.getAsLong(), probeStart = 0, windowStart = 0, windowStartStep = 0;
         boolean timeBoxed = false;
         int refits = 0;
@@ -120,7 +122,7 @@ public final class TrainingLoop {
                 if (fit >= target) fit = -1;
                 windowStart = nanoClock.getAsLong();
                 windowStartStep = run.step();
-            } else if (fresh && refits < REFIT_SHARES.length && windowStart > 0 && elapsed >= REFIT_SHARES[refits] * budget.seconds()
+            } else if (fresh && refits < REFIT_SHARES.length && windowStartStep > 0 && elapsed >= REFIT_SHARES[refits] * budget.seconds()
                     && run.step() - windowStartStep >= PROBE_STEPS - PROBE_WARMUP) {
                 // the first steps run before the JIT has warmed up (and a shared machine's load moves): time
                 // the steps since the previous fit, the pace the rest of the run is likeliest to keep
