@@ -65,8 +65,8 @@ public record DvaeEvaluation(double elbBitsPerDim, double psnrDb, double codeboo
                 used(counts), config.vocabSize(), n);
     }
 
-    /** exp(entropy) of the normalised counts. */
-    static double perplexity(long[] counts) {
+    /** exp(entropy) of the normalised counts: the number of equally used codes with the same entropy. */
+    public static double perplexity(long[] counts) {
         long total = 0;
         for (long c : counts) total += c;
         double entropy = 0;
@@ -78,7 +78,8 @@ public record DvaeEvaluation(double elbBitsPerDim, double psnrDb, double codeboo
         return Math.exp(entropy);
     }
 
-    static int used(long[] counts) {
+    /** Codes counted at least once. */
+    public static int used(long[] counts) {
         int u = 0;
         for (long c : counts) if (c > 0) u++;
         return u;

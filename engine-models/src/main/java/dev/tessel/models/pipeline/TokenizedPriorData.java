@@ -10,6 +10,7 @@ package dev.tessel.models.pipeline;
 import dev.tessel.models.bpe.BpeTokenizer;
 import dev.tessel.models.data.ImageBatch;
 import dev.tessel.models.data.ImageCaptionDataset;
+import dev.tessel.models.dvae.DvaeEvaluation;
 import dev.tessel.models.dvae.DvaeTokenizer;
 import dev.tessel.models.report.ProgressBar;
 import dev.tessel.models.transformer.PriorBatches;
@@ -69,6 +70,7 @@ public final class TokenizedPriorData implements PriorBatches {
         int n = data.isBounded() ? (int) Math.min(pool, data.size()) : pool;
         Cached cached = readCache(cacheFile, key, n, dvae.tokensPerImage(), log);
         if (cached == null) cached = encode(data, dvae, n, cacheFile, key, log);
+        logCodeUsage(cached.tokens, dvae.vocabSize(), log);
         return new TokenizedPriorData(cached.tokens, cached.captions, bpe, batchSize, captionRoom, seed, BPE_DROPOUT);
     }
 
@@ -144,6 +146,18 @@ public final class TokenizedPriorData implements PriorBatches {
                 "what", "dVAE tokens of " + split + " images 0.." + (n - 1)));
         log.printf(Locale.ROOT, "  tokenised %d %s images with the dVAE in %.1f s%n", n, split, (System.nanoTime() - start) / 1e9);
         return new Cached(rows(all, n, tokens), captions);
+    }
+
+    /**
+     * How many codes the images use and how evenly (exp of the entropy of the code counts): how much
+     * the dVAE says about each image, and one of the things the demo's runs differ in (32-66 on
+     * training images; docs/results.md, "The first fit came too early").
+     */
+    private static void logCodeUsage(int[][] tokens, int vocabSize, PrintStream log) {
+        long[] counts = new long[vocabSize];
+        for (int[] grid : tokens) for (int id : grid) counts[id]++;
+        log.printf(Locale.ROOT, "  dVAE codes in these %d images: %d of %d used, perplexity %.1f%n", tokens.length,
+                DvaeEvaluation.used(counts), vocabSize, DvaeEvaluation.perplexity(counts));
     }
 
     private static int[][] rows(Tensor t, int n, int tokens) {
