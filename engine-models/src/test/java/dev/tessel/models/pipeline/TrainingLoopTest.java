@@ -76,10 +76,11 @@ class TrainingLoopTest {
     @Test
     void theJitWarmUpStepsAreNotTimedByTheFirstFit() {
         long[] clock = {0};
-        // 3 s per step while "the JIT warms up" (the first PROBE_WARMUP = 20), then 1 s
+        // 3 s per step while "the JIT warms up" (the first WARMUP_STEPS = 20), then 1 s
         FakeRun run = new FakeRun(0, 1000, step -> step < 20 ? 3.0 : 1.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
-        // timing starts at step 20 (60 s), the first fit comes at step 40 (80 s) on steps 20-40 only: 1 s a
+        // a twentieth of the cap (15 s) comes at step 5, but timing waits for WARMUP_STEPS: it starts at step 20
+        // (60 s), and the first fit comes at step 40 (80 s) on steps 20-40 only: 1 s a
         // step, 40 + floor((288 - 80) / 1) = 248; the refit at a quarter (step 60, 100 s) finds the same
         assertEquals(List.of(248L), run.fittedTo);
         assertEquals(248, o.steps());
