@@ -30,6 +30,13 @@ class DemoPipelineTest {
         assertTrue(lines.getLast().matches("caption_match_top1: (0|1)\\.\\d{3}"), "last line: " + lines.getLast());
         assertEquals(String.format(java.util.Locale.ROOT, "caption_match_top1: %.3f", result.captionMatchTop1()), lines.getLast());
         assertEquals(4, lines.stream().filter(l -> l.startsWith("[") && l.contains("training into")).count(), String.join("\n", lines));
+        // the dVAE's code usage on the transformer's pool (64 images of the tiny preset): 1 <= perplexity <= codes used <= vocabulary
+        java.util.regex.Pattern usage = java.util.regex.Pattern.compile("  dVAE codes in these 64 images: (\\d+) of (\\d+) used, perplexity (\\d+\\.\\d)");
+        java.util.regex.Matcher m = lines.stream().map(usage::matcher).filter(java.util.regex.Matcher::matches).findFirst()
+                .orElseThrow(() -> new AssertionError("no code-usage line for the pool in\n" + String.join("\n", lines)));
+        double perplexity = Double.parseDouble(m.group(3));
+        int used = Integer.parseInt(m.group(1));
+        assertTrue(perplexity >= 1 && perplexity <= used && used <= Integer.parseInt(m.group(2)), m.group());
         // the transformer's loss on its training pool and on unseen test examples, so memorising shows
         assertTrue(lines.stream().anyMatch(l -> l.matches("  transformer loss \\(EMA weights, 8 x 8 examples\\): training pool \\d+\\.\\d{4} .*test split \\d+\\.\\d{4} .*")),
                 String.join("\n", lines));
