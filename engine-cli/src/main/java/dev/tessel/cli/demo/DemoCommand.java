@@ -7,6 +7,7 @@ import dev.tessel.cli.Verb;
 import dev.tessel.kernels.Backend;
 import dev.tessel.kernels.Backends;
 import dev.tessel.models.pipeline.DemoConfig;
+import dev.tessel.models.pipeline.DemoModels;
 import dev.tessel.models.pipeline.DemoPipeline;
 import dev.tessel.models.report.ProgressBar;
 
@@ -104,7 +105,7 @@ public final class DemoCommand implements Verb {
                 "./tessel dvae train --data shapes --preset tiny --steps 3000 --out out/dvae"));
         out.println("tessel demo: DALL·E on shapes, preset " + config.name() + "; models cached under " + args.string("cache"));
         DemoPipeline.run(config, Path.of(args.string("out")), Path.of(args.string("cache")), out,
-                (label, total) -> ProgressBar.create(label, total), commands);
+                (label, total) -> ProgressBar.create(label, total), commands, DemoModels.StageJvm.OWN);
         return failed ? 1 : 0;
     }
 

@@ -78,7 +78,7 @@ public final class GenerateCommand implements Verb {
         } catch (IllegalArgumentException e) {
             throw new UsageException(name(), e.getMessage());
         }
-        DemoModels models = DemoModels.obtain(config, new StageCache(Path.of(args.string("cache"))), out, ProgressBar::create);
+        DemoModels models = DemoModels.obtain(config, new StageCache(Path.of(args.string("cache"))), out, ProgressBar::create, DemoModels.StageJvm.OWN);
         CandidateGenerator generator = models.generator();
         if (generator.truncates(caption)) {
             out.println("warning: the caption is longer than the transformer's " + models.prior().config().captionRoom()

@@ -23,7 +23,7 @@ import java.util.Map;
  * @param likelihood     how the decoder's output scores an image (the paper's logit-Laplace, or a fixed Gaussian)
  */
 public record DvaeConfig(int imageSize, int channels, int groupCount, int blocksPerGroup, int nHid, int nInit, int vocabSize,
-                         Likelihood likelihood) {
+                         Likelihood likelihood) implements java.io.Serializable {
     /** A config with the paper's logit-Laplace likelihood. */
     public DvaeConfig(int imageSize, int channels, int groupCount, int blocksPerGroup, int nHid, int nInit, int vocabSize) {
         this(imageSize, channels, groupCount, blocksPerGroup, nHid, nInit, vocabSize, Likelihood.LOGIT_LAPLACE);

@@ -1,5 +1,5 @@
 // ClipStage: training of the reranker within a budget — the demo's stage 3, and what
-// ./tessel clip train runs — plus the demo's train-or-reuse through the stage cache.
+// ./tessel clip train runs — plus the demo's training into and loading from the stage cache.
 //
 // Invariants: the reranker sees the TRAIN split only; a checkpoint that exists is resumed (its
 // schedule length wins over the budget's), and the last state is always saved.
@@ -57,21 +57,27 @@ public final class ClipStage {
 
     record Cached(ClipModel model, float[] losses, StageReport report) {}
 
-    /** The demo's reranker: BPE captions (the transformer's vocabulary), trained also on {@code dvae}'s reconstructions when the config says so; cached by the config's key. */
-    static Cached run(DemoConfig c, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars) {
-        StageCache.Entry entry = cache.entry("clip", c.clipKey());
-        Path checkpoint = entry.file("clip.safetensors");
-        if (entry.done()) {
-            ClipCheckpoint.Loaded loaded = ClipCheckpoint.load(checkpoint, (name, context) -> CaptionTokenizer.forCheckpoint(name, context, bpe));
-            return new Cached(loaded.model(), loaded.state().losses(), StageReport.cached("reranker", entry));
-        }
+    static StageCache.Entry entry(DemoConfig c, StageCache cache) { return cache.entry("clip", c.clipKey()); }
+
+    /** The demo's trained reranker; {@code reused} says it was trained before this run. */
+    static Cached loadForDemo(DemoConfig c, StageCache cache, BpeTokenizer bpe, boolean reused) {
+        StageCache.Entry entry = entry(c, cache);
+        ClipCheckpoint.Loaded loaded = ClipCheckpoint.load(entry.file("clip.safetensors"), (name, context) -> CaptionTokenizer.forCheckpoint(name, context, bpe));
+        return new Cached(loaded.model(), loaded.state().losses(), StageReport.fromDone("reranker", entry, reused));
+    }
+
+    /**
+     * Trains the demo's reranker into the stage cache and marks it done: BPE captions (the transformer's
+     * vocabulary), trained also on {@code dvae}'s reconstructions when the config says so.
+     */
+    static void trainForDemo(DemoConfig c, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars) {
+        StageCache.Entry entry = entry(c, cache);
         CaptionTokenizer tokenizer = CaptionTokenizer.bpe(bpe, c.priorTextLength());
         ShapesDataset train = new ShapesDataset(Split.TRAIN, c.dataSeed(), c.imageSize());
         ClipConfig config = ClipConfig.preset(c.clipPreset(), c.imageSize(), train.channels(), tokenizer.contextLength());
         Result r = train(config, tokenizer, bpe, train, new ClipTrainer.Options(c.clipBatch(), c.clipLr(), c.seed(), c.clipShapeTwins(), c.clipBindingTwins(),
-                c.clipReconstructions() ? dvae : null), c.clipBudget(), checkpoint,
+                c.clipReconstructions() ? dvae : null), c.clipBudget(), entry.file("clip.safetensors"),
                 DvaeStage.checkpointEvery(c.clipBudget()), bars);
         entry.markDone(r.outcome());
-        return new Cached(r.model(), r.outcome().losses(), StageReport.trained("reranker", entry, r.outcome()));
     }
 }

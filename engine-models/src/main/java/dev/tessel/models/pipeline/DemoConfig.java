@@ -34,7 +34,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                          int priorLayers, int priorWidth, int priorHeads, int priorTextLength, int priorBatch, double priorLr,
                          int priorPool, TrainingLoop.Budget priorBudget,
                          String clipPreset, int clipBatch, double clipLr, boolean clipShapeTwins, boolean clipBindingTwins, boolean clipReconstructions, TrainingLoop.Budget clipBudget,
-                         int evalPromptsPerSet, int candidates, int rerankTop, double evalSeconds, long seed) {
+                         int evalPromptsPerSet, int candidates, int rerankTop, double evalSeconds, long seed) implements java.io.Serializable {
 
     /** The default of ./tessel demo. */
     public static DemoConfig demo() {

@@ -30,16 +30,19 @@ public final class DemoPipeline {
         }
     }
 
-    /** Runs the demo; writes {@code outDir}/index.html and its images, caches models under {@code cacheDir}. */
+    /**
+     * Runs the demo; writes {@code outDir}/index.html and its images, caches models under {@code cacheDir};
+     * a stage not cached yet trains in {@code stageJvm}.
+     */
     public static Result run(DemoConfig config, Path outDir, Path cacheDir, PrintStream out, BiFunction<String, Long, ProgressBar> bars,
-                             List<String> commands) {
+                             List<String> commands, DemoModels.StageJvm stageJvm) {
         long start = System.nanoTime();
         try {
             Files.createDirectories(outDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the report directory " + outDir, e);
         }
-        DemoModels models = DemoModels.obtain(config, new StageCache(cacheDir), out, bars);
+        DemoModels models = DemoModels.obtain(config, new StageCache(cacheDir), out, bars, stageJvm);
         out.printf(Locale.ROOT, "evaluation: %d seen + %d held-out prompts x %d candidates, reranked (cap %.0f s)%n",
                 config.evalPromptsPerSet(), config.evalPromptsPerSet(), config.candidates(), config.evalSeconds());
         out.flush();

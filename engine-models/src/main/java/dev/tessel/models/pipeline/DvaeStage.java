@@ -1,7 +1,7 @@
-// DvaeStage: stage 1 of the demo: train (or reuse the cached) dVAE on the training images, within
-// its budget, and hand back the tokenizer built from its EMA weights.
+// DvaeStage: stage 1 of the demo: train the dVAE on the training images within its budget, into
+// the stage cache; load the tokenizer built from its EMA weights once the stage is done.
 //
-// Invariants: it reads only the TRAIN split; a cached stage is reused only when its done marker
+// Invariants: it reads only the TRAIN split; a stage counts as done only when its done marker
 // exists (see StageCache); the schedule fitted to the wall clock is stored in the checkpoint's
 // settings, so a resumed run keeps it.
 package dev.tessel.models.pipeline;
@@ -17,16 +17,25 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.LongFunction;
 
-/** Train-or-reuse of the demo's dVAE. */
+/** Training and loading of the demo's dVAE. */
 final class DvaeStage {
     private DvaeStage() {}
 
     record Result(DvaeTokenizer tokenizer, float[] losses, StageReport report) {}
 
-    static Result run(DemoConfig config, StageCache cache, LongFunction<ProgressBar> bars) {
-        StageCache.Entry entry = cache.entry("dvae", config.dvaeKey());
+    static StageCache.Entry entry(DemoConfig config, StageCache cache) { return cache.entry("dvae", config.dvaeKey()); }
+
+    /** The trained stage; {@code reused} says it was trained before this run. */
+    static Result load(DemoConfig config, StageCache cache, boolean reused) {
+        StageCache.Entry entry = entry(config, cache);
+        return new Result(DvaeTokenizer.load(entry.file("dvae.safetensors")), LossFile.read(entry.file("losses.txt")),
+                StageReport.fromDone("dVAE", entry, reused));
+    }
+
+    /** Trains the stage (resuming its checkpoint if a run was cut short) and marks it done. */
+    static void train(DemoConfig config, StageCache cache, LongFunction<ProgressBar> bars) {
+        StageCache.Entry entry = entry(config, cache);
         Path checkpoint = entry.file("dvae.safetensors"), losses = entry.file("losses.txt");
-        if (entry.done()) return new Result(DvaeTokenizer.load(checkpoint), LossFile.read(losses), StageReport.cached("dVAE", entry));
         ShapesDataset train = new ShapesDataset(Split.TRAIN, config.dataSeed(), config.imageSize());
         DatasetBatches batches = new DatasetBatches(train, config.dvaeBatch(), config.seed());
         DvaeTrainer trainer = Files.isRegularFile(checkpoint) ? DvaeTrainer.resume(checkpoint, 0)
@@ -64,7 +73,6 @@ final class DvaeStage {
         };
         TrainingLoop.Outcome outcome = TrainingLoop.run(run, config.dvaeBudget(), checkpointEvery(config.dvaeBudget()), bars);
         entry.markDone(outcome);
-        return new Result(DvaeTokenizer.load(checkpoint), outcome.losses(), StageReport.trained("dVAE", entry, outcome));
     }
 
     /** About ten checkpoints per run, at least one step apart. */

@@ -1,5 +1,5 @@
 // PriorStage: stage 2 of the demo: the text-to-image transformer trained on (caption BPE ids,
-// dVAE tokens) pairs of the training split, within its budget, or reused from the cache.
+// dVAE tokens) pairs of the training split, within its budget, into the stage cache; and loaded from it.
 //
 // Invariants: it reads only TRAIN examples (a pool of the first priorPool of them, tokenised once
 // by the dVAE and cached with the stage, TokenizedPriorData); batch t depends only on (seed, t), so a
@@ -25,7 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongFunction;
 
-/** Train-or-reuse of the demo's transformer. */
+/** Training and loading of the demo's transformer. */
 final class PriorStage {
     /** Convolutional kernel of the last layer: the model's default, clamped at the grid's border. */
     static final int CONV_KERNEL = 11;
@@ -50,8 +50,30 @@ final class PriorStage {
         return new PriorTrainer.Settings(c.priorLr(), warmup, 0.9, 0.96, 1e-8, 4.5e-2, 5, 4, 0.99, 0, false);
     }
 
-    static Result run(DemoConfig config, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars, PrintStream log) {
-        StageCache.Entry entry = cache.entry("prior", config.priorKey());
+    static StageCache.Entry entry(DemoConfig config, StageCache cache) { return cache.entry("prior", config.priorKey()); }
+
+    /** The trained stage with its EMA weights swapped in, as sampling uses them; {@code reused} says it was trained before this run. */
+    static Result load(DemoConfig config, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, boolean reused) {
+        StageCache.Entry entry = entry(config, cache);
+        TextToImageTransformer model = new TextToImageTransformer(modelConfig(config, bpe, dvae), config.seed());
+        withEmaWeights(config, entry, model);
+        return new Result(model, LossFile.read(entry.file("losses.txt")), StageReport.fromDone("transformer", entry, reused));
+    }
+
+    /** A trainer of {@code model} restored from the stage's checkpoint, its EMA weights swapped into the model. */
+    private static PriorTrainer withEmaWeights(DemoConfig config, StageCache.Entry entry, TextToImageTransformer model) {
+        PriorTrainer trained = new PriorTrainer(model, settings(config, scheduledSteps(entry.file("schedule.txt"), config.priorBudget().steps())));
+        trained.restore(entry.file("prior.safetensors"));
+        trained.ema().swapIn();
+        return trained;
+    }
+
+    /**
+     * Tokenises the pool, trains the stage (resuming its checkpoint if a run was cut short), marks it
+     * done and prints the trained model's loss on its pool and on test examples.
+     */
+    static void train(DemoConfig config, StageCache cache, BpeTokenizer bpe, DvaeTokenizer dvae, LongFunction<ProgressBar> bars, PrintStream log) {
+        StageCache.Entry entry = entry(config, cache);
         Path checkpoint = entry.file("prior.safetensors"), losses = entry.file("losses.txt"), poolFile = entry.file("pool.safetensors");
         Path scheduleFile = entry.file("schedule.txt");
         TextToImageTransformer model = new TextToImageTransformer(modelConfig(config, bpe, dvae), config.seed());
@@ -61,11 +83,6 @@ final class PriorStage {
         long poolStart = System.nanoTime();
         TokenizedPriorData data = TokenizedPriorData.prepare(train, dvae, bpe, config.priorPool(), config.priorBatch(),
                 model.config().captionRoom(), config.seed(), poolFile, config.priorKey(), log);
-        if (entry.done()) {
-            first.restore(checkpoint);
-            first.ema().swapIn();
-            return measured(model, LossFile.read(losses), StageReport.cached("transformer", entry), first, data, config, bpe, dvae, entry, log);
-        }
         // tokenising the pool is part of this stage's time: the training cap shrinks by it (to at least half)
         double poolSeconds = (System.nanoTime() - poolStart) / 1e9;
         TrainingLoop.Budget budget = new TrainingLoop.Budget(config.priorBudget().steps(),
@@ -109,18 +126,16 @@ final class PriorStage {
         };
         TrainingLoop.Outcome outcome = TrainingLoop.run(run, budget, DvaeStage.checkpointEvery(config.priorBudget()), bars);
         entry.markDone(outcome);
-        PriorTrainer trained = new PriorTrainer(model, settings(config, outcome.scheduledSteps()));
-        trained.restore(checkpoint);
-        trained.ema().swapIn();
-        return measured(model, outcome.losses(), StageReport.trained("transformer", entry, outcome), trained, data, config, bpe, dvae, entry, log);
+        printLosses(withEmaWeights(config, entry, model), data, config, bpe, dvae, entry, log);
     }
 
     /**
-     * The result, after printing the trained (EMA) model's loss on its training pool (no BPE dropout)
-     * and on as many test-split examples it never saw: the gap between the two is what it memorised.
+     * Prints the trained (EMA) model's loss on its training pool (no BPE dropout) and on as many
+     * test-split examples it never saw: the gap between the two is what it memorised.
      */
-    private static Result measured(TextToImageTransformer model, float[] losses, StageReport report, PriorTrainer trainer, TokenizedPriorData pool,
-                                   DemoConfig config, BpeTokenizer bpe, DvaeTokenizer dvae, StageCache.Entry entry, PrintStream log) {
+    private static void printLosses(PriorTrainer trainer, TokenizedPriorData pool, DemoConfig config, BpeTokenizer bpe, DvaeTokenizer dvae,
+                                    StageCache.Entry entry, PrintStream log) {
+        TextToImageTransformer model = trainer.model();
         ShapesDataset testSplit = new ShapesDataset(Split.TEST, config.dataSeed(), config.imageSize());
         TokenizedPriorData test = TokenizedPriorData.prepare(testSplit, dvae, bpe, LOSS_BATCHES * config.priorBatch(), config.priorBatch(),
                 model.config().captionRoom(), config.seed(), entry.file("test-pool.safetensors"), config.priorKey() + ",split=test", log).withoutDropout();
@@ -134,7 +149,6 @@ final class PriorStage {
         log.printf(Locale.ROOT, "  transformer loss (EMA weights, %d x %d examples): training pool %.4f (text %.4f, image %.4f), "
                         + "test split %.4f (text %.4f, image %.4f)%n", LOSS_BATCHES, config.priorBatch(), onPool.loss(), onPool.textLoss(),
                 onPool.imageLoss(), onTest.loss(), onTest.textLoss(), onTest.imageLoss());
-        return new Result(model, losses, report);
     }
 
     /** The schedule length a fitted run stored, else the budget's. */

@@ -57,7 +57,7 @@ public final class TrainingLoop {
     private TrainingLoop() {}
 
     /** At most {@code steps} updates and at most {@code seconds} of wall clock. */
-    public record Budget(long steps, double seconds) {
+    public record Budget(long steps, double seconds) implements java.io.Serializable {
         public Budget {
             if (steps <= 0 || !(seconds > 0)) throw new IllegalArgumentException("training budget needs steps > 0 and seconds > 0, got " + steps + ", " + seconds);
         }

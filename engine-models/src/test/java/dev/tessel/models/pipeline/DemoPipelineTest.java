@@ -1,5 +1,6 @@
-// The whole demo chain on the tiny preset: trains every stage for a handful of steps, generates,
-// reranks, evaluates, writes the report; a second run reuses every cached stage.
+// The whole demo chain on the tiny preset: trains every stage for a handful of steps (each in a JVM
+// of its own, as ./tessel demo does), generates, reranks, evaluates, writes the report; a second run
+// reuses every cached stage.
 package dev.tessel.models.pipeline;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -25,7 +26,7 @@ class DemoPipelineTest {
         Path out = dir.resolve("demo"), cache = dir.resolve("cache");
         ByteArrayOutputStream first = new ByteArrayOutputStream();
         DemoPipeline.Result result = DemoPipeline.run(config, out, cache, new PrintStream(first, true, StandardCharsets.UTF_8), QUIET,
-                List.of("./tessel demo --preset tiny"));
+                List.of("./tessel demo --preset tiny"), DemoModels.StageJvm.OWN);
         List<String> lines = first.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(lines.getLast().matches("caption_match_top1: (0|1)\\.\\d{3}"), "last line: " + lines.getLast());
         assertEquals(String.format(java.util.Locale.ROOT, "caption_match_top1: %.3f", result.captionMatchTop1()), lines.getLast());
@@ -61,7 +62,8 @@ class DemoPipelineTest {
         assertTrue(eval.retrievalSeen() >= 0 && eval.retrievalSeen() <= 1 && eval.retrievalHeldOut() >= 0 && eval.retrievalHeldOut() <= 1);
 
         ByteArrayOutputStream second = new ByteArrayOutputStream();
-        DemoPipeline.Result again = DemoPipeline.run(config, out, cache, new PrintStream(second, true, StandardCharsets.UTF_8), QUIET, List.of());
+        DemoPipeline.Result again = DemoPipeline.run(config, out, cache, new PrintStream(second, true, StandardCharsets.UTF_8), QUIET, List.of(),
+                DemoModels.StageJvm.THIS);
         List<String> lines2 = second.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(4, lines2.stream().filter(l -> l.startsWith("[") && l.contains("reusing")).count(), String.join("\n", lines2));
         // the reused models and the seeded sampler reproduce the first run's evaluation exactly

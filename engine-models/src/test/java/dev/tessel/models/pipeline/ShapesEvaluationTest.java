@@ -121,7 +121,7 @@ class ShapesEvaluationTest {
         assertFalse(a.done(), "a checkpoint alone is a run in progress");
         a.markDone(new TrainingLoop.Outcome(12, 20, true, 3.5, new float[0]));
         assertTrue(a.done());
-        StageReport r = StageReport.cached("reranker", a);
+        StageReport r = StageReport.fromDone("reranker", a, true);
         assertEquals(new StageReport("reranker", true, 12, 20, true, 3.5, a.dir().toString()), r);
         DemoConfig d = DemoConfig.demo();
         DemoConfig otherDvaeBatch = withDvaeBatchAndReconstructions(d, d.dvaeBatch() + 1, true);
