@@ -3,12 +3,12 @@
 // atomic checkpoints and the loss history.
 //
 // Invariants: the loop never starts a step after the cap has passed, so a run overshoots its cap
-// by at most one step plus one checkpoint; the schedule is fitted only in a fresh run: once after
-// the first steps (only ever shortened there) and again at a quarter, a half and three quarters of
-// the cap, each on the pace of the steps since the previous fit, once there are as many as the first
-// fit timed (shortened or lengthened, never beyond the step budget, only when off by over
-// REFIT_TOLERANCE); a resumed run keeps the length its checkpoint has; the last state is always saved, whatever
-// stopped the loop.
+// by at most one step plus one checkpoint; the schedule is fitted only in a fresh run: first at a
+// tenth of the cap, on the pace of the steps since a twentieth (only ever shortened there), then again
+// at a quarter, a half and three quarters of the cap, each on the pace of the steps since the
+// previous fit (shortened or lengthened, never beyond the step budget, only when off by over
+// REFIT_TOLERANCE); every fit times at least TIMED_STEPS steps; a resumed run keeps the length its
+// checkpoint has; the last state is always saved, whatever stopped the loop.
 package dev.tessel.models.pipeline;
 
 import dev.tessel.models.report.ProgressBar;
@@ -20,29 +20,29 @@ import java.util.function.LongSupplier;
 
 /** Runs a {@link Run} within a {@link Budget}. */
 public final class TrainingLoop {
+    /** Steps never timed, whatever the cap: the first ones run while the JIT is still compiling. */
+    static final int WARMUP_STEPS = 20;
+    /** The fewest steps a fit times. */
+    static final int TIMED_STEPS = 20;
     /**
-     * The step at which the schedule is first fitted to the wall-clock cap, timed on the steps since
-     * {@link #PROBE_WARMUP} (the earlier ones run while the JIT is still compiling). Timing from the
-     * second step was not enough: in run O (docs/results.md) the dVAE's steps 2-20 ran at 6 a second
-     * against 13-16 warmed up, the schedule was cut to 1,553 steps, and the first refit lengthened it
-     * to 3,402 after the temperature had already been annealed, throwing it back up from 1/16 to 0.49.
-     * Steps 20-40 are still slower than the rest: the demo's dVAE is planned 50-67% short and its first
-     * refit re-heats the temperature from 0.14-0.22 to 0.50-0.55 (runs W2-Z). A first fit at a tenth of
-     * the cap fixed that and was reverted: two of its four runs had a transformer at half its pace, a
-     * JIT effect that may follow the fit's moment (docs/results.md, "The first fit came too early").
+     * The first fit happens at FIRST_FIT_SHARE of the cap and times the steps since WARM_SHARE of it.
+     * A fixed count of steps was not enough: timed on steps 20-40 (about two seconds of the dVAE's, with
+     * the JIT still compiling), the demo's dVAE was planned 2,721-3,417 steps where it then ran
+     * 5,116-5,685 (runs W2, X, Y, Z; docs/results.md): its temperature was down to 0.14-0.22 by steps
+     * 1,024-1,249, when the refit at a quarter of the cap lengthened the schedule and threw it back up
+     * to 0.50-0.55 -- a re-heating that differed from run to run. A fit that shortens only moves the
+     * schedules forward, so the first fit must not plan short. (This first fit was reverted once: two of
+     * four runs with it had a transformer at half pace, on JIT code compiled during the dVAE. Each demo
+     * stage now trains in a JVM of its own, DemoModels.StageJvm.)
      */
-    static final int PROBE_STEPS = 40;
-    /** Steps not timed by the first fit. */
-    static final int PROBE_WARMUP = 20;
-    /** Share of the cap the first fit plans to use (the rest absorbs checkpoints and noise). */
-    static final double PLAN_SHARE = 0.9;
+    static final double WARM_SHARE = 0.05, FIRST_FIT_SHARE = 0.1;
     /**
-     * Share of the cap a refit plans to use. A refit times warmed-up steps, so it can plan closer
-     * to the cap than the first fit: with 0.9 of the cap, timed on every step since the first fit,
-     * the demo's three stages ended at 88% of their caps (dVAE 264.9 of 300 s, transformer 332.8 of
-     * 386 s, reranker 104.9 of 120 s; docs/results.md), 104 s of the 15 minutes unused.
+     * Share of the cap a fit plans to use (the rest absorbs checkpoints and noise). With 0.9, timed
+     * on every step since the first fit, the demo's three stages ended at 88% of their caps (dVAE
+     * 264.9 of 300 s, transformer 332.8 of 386 s, reranker 104.9 of 120 s; docs/results.md), 104 s of
+     * the 15 minutes unused.
      */
-    static final double REFIT_PLAN_SHARE = 0.96;
+    static final double PLAN_SHARE = 0.96;
     /**
      * When (shares of the cap) the schedule is fitted again on warmed-up steps. The one at three
      * quarters catches a machine whose pace changed after half-time: with refits at a quarter and a
@@ -85,7 +85,7 @@ public final class TrainingLoop {
         /** Writes a checkpoint of the current state and the loss history atomically. */
         void save(float[] losses);
 
-        /** Sets the schedules' length to {@code steps} (at most twice, in a fresh run; see the class comment). */
+        /** Sets the schedules' length to {@code steps} (up to four times, in a fresh run; see the class comment). */
         void fitSchedule(long steps);
     }
 
@@ -107,34 +107,35 @@ public final class TrainingLoop {
         for (float f : run.previousLosses()) losses.add(f);
         long target = Math.min(budget.steps(), run.scheduledSteps());
         boolean fresh = run.step() == 0;
-        // windowStartStep stays 0 until the first fit (step PROBE_STEPS); a clock reading cannot say that,
-        // since System.nanoTime may be negative
-        long start = nanoClock.getAsLong(), probeStart = 0, windowStart = 0, windowStartStep = 0;
-        boolean timeBoxed = false;
+        long start = nanoClock.getAsLong();
+        // the timing window: opens once the run is warm, restarts at every fit (windowStartStep < 0: not open yet)
+        long windowStart = 0, windowStartStep = -1;
+        boolean firstFitDone = false, timeBoxed = false;
         int refits = 0;
         ProgressBar bar = bars.apply(target);
         while (run.step() < target) {
-            double elapsed = (nanoClock.getAsLong() - start) / 1e9;
+            long now = nanoClock.getAsLong();
+            double elapsed = (now - start) / 1e9;
             if (elapsed >= budget.seconds()) {
                 timeBoxed = true;
                 break;
             }
-            long fit = -1;
-            if (fresh && run.step() == PROBE_WARMUP) probeStart = nanoClock.getAsLong();
-            if (fresh && run.step() == PROBE_STEPS && target > PROBE_STEPS) {
-                fit = fittedSteps(budget, PLAN_SHARE, elapsed, (nanoClock.getAsLong() - probeStart) / 1e9 / (PROBE_STEPS - PROBE_WARMUP), run.step());
-                if (fit >= target) fit = -1;
-                windowStart = nanoClock.getAsLong();
+            if (fresh && windowStartStep < 0 && run.step() >= WARMUP_STEPS && elapsed >= WARM_SHARE * budget.seconds()) {
+                windowStart = now;
                 windowStartStep = run.step();
-            } else if (fresh && refits < REFIT_SHARES.length && windowStartStep > 0 && elapsed >= REFIT_SHARES[refits] * budget.seconds()
-                    && run.step() - windowStartStep >= PROBE_STEPS - PROBE_WARMUP) {
-                // the first steps run before the JIT has warmed up (and a shared machine's load moves): time
-                // the steps since the previous fit, the pace the rest of the run is likeliest to keep
-                refits++;
-                double perStep = (nanoClock.getAsLong() - windowStart) / 1e9 / (run.step() - windowStartStep);
-                fit = Math.min(budget.steps(), fittedSteps(budget, REFIT_PLAN_SHARE, elapsed, perStep, run.step()));
-                if (Math.abs(fit - target) <= target * REFIT_TOLERANCE) fit = -1;
-                windowStart = nanoClock.getAsLong();
+            }
+            long fit = -1, timed = windowStartStep < 0 ? 0 : run.step() - windowStartStep;
+            boolean firstFit = !firstFitDone && elapsed >= FIRST_FIT_SHARE * budget.seconds();
+            boolean refit = firstFitDone && refits < REFIT_SHARES.length && elapsed >= REFIT_SHARES[refits] * budget.seconds();
+            if (fresh && timed >= TIMED_STEPS && (firstFit || refit)) {
+                // the pace of the steps since the previous fit is the one the rest of the run is likeliest
+                // to keep (the JIT has warmed up; a shared machine's load moves)
+                double perStep = (now - windowStart) / 1e9 / timed;
+                fit = Math.min(budget.steps(), fittedSteps(budget, elapsed, perStep, run.step()));
+                if (firstFit ? fit >= target : Math.abs(fit - target) <= target * REFIT_TOLERANCE) fit = -1;
+                if (firstFit) firstFitDone = true;
+                else refits++;
+                windowStart = now;
                 windowStartStep = run.step();
             }
             if (fit > 0) {
@@ -154,9 +155,9 @@ public final class TrainingLoop {
         return new Outcome(run.step(), target, timeBoxed, (nanoClock.getAsLong() - start) / 1e9, history);
     }
 
-    /** Steps done plus what fits in {@code planShare} of the cap at {@code perStep} seconds each (at least one more). */
-    static long fittedSteps(Budget budget, double planShare, double elapsed, double perStep, long done) {
-        return done + Math.max(1, (long) Math.floor((budget.seconds() * planShare - elapsed) / perStep));
+    /** Steps done plus what fits in PLAN_SHARE of the cap at {@code perStep} seconds each (at least one more). */
+    static long fittedSteps(Budget budget, double elapsed, double perStep, long done) {
+        return done + Math.max(1, (long) Math.floor((budget.seconds() * PLAN_SHARE - elapsed) / perStep));
     }
 
     static float[] toArray(List<Float> values) {

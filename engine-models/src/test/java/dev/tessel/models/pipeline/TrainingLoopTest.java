@@ -61,10 +61,10 @@ class TrainingLoopTest {
         long[] clock = {0};
         FakeRun run = new FakeRun(0, 200, 1.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(200, 100), 20, QUIET, () -> clock[0]);
-        // after PROBE_STEPS (40) one-second steps: 40 + floor((0.9 * 100 - 40) / 1) = 90 steps fit; the
-        // refit at a quarter waits for 20 timed steps (step 60, 60 s) and plans to 0.96 of the cap:
-        // 60 + floor((96 - 60) / 1) = 96; the one at a half finds the same pace and keeps it
-        assertEquals(List.of(90L, 96L), run.fittedTo);
+        // timing starts at step 20 (20 s, past a twentieth of the cap); the first fit is due at a tenth
+        // (10 s) but waits for 20 timed steps: step 40 (40 s), 40 + floor((0.96 * 100 - 40) / 1) = 96; the
+        // refits (step 60, step 80) find the same pace and keep it
+        assertEquals(List.of(96L), run.fittedTo);
         assertEquals(96, o.steps());
         assertEquals(96, o.scheduledSteps());
         assertFalse(o.timeBoxed(), "the fitted schedule finishes before the cap");
@@ -76,28 +76,44 @@ class TrainingLoopTest {
     @Test
     void theJitWarmUpStepsAreNotTimedByTheFirstFit() {
         long[] clock = {0};
-        // 3 s per step while "the JIT warms up" (the first PROBE_WARMUP = 20), then 1 s
+        // 3 s per step while "the JIT warms up" (the first WARMUP_STEPS = 20), then 1 s
         FakeRun run = new FakeRun(0, 1000, step -> step < 20 ? 3.0 : 1.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
-        // the fit at step 40 (80 s in) times steps 20-40 only: 1 s a step, 40 + floor((270 - 80) / 1) = 230;
-        // (the fit before, at step 20 on steps 1-20, planned 20 + floor((270 - 60) / 3) = 90 and lengthened it at the first refit);
-        // the refit at a quarter (step 60, 100 s) plans to 0.96 of the cap: 60 + floor((288 - 100) / 1) = 248
-        assertEquals(List.of(230L, 248L), run.fittedTo);
+        // a twentieth of the cap (15 s) comes at step 5, but timing waits for WARMUP_STEPS: it starts at step 20
+        // (60 s), and the first fit comes at step 40 (80 s) on steps 20-40 only: 1 s a
+        // step, 40 + floor((288 - 80) / 1) = 248; the refit at a quarter (step 60, 100 s) finds the same
+        assertEquals(List.of(248L), run.fittedTo);
         assertEquals(248, o.steps());
         assertEquals(288.0, o.seconds(), 1e-9);
         assertFalse(o.timeBoxed());
     }
 
     @Test
-    void slowStepsAfterTheProbeAreCorrectedByARefit() {
+    void aWarmUpLongerThanTwentyStepsIsNotTimedByTheFirstFit() {
+        long[] clock = {0};
+        // 1.5 s per step for the first 40 steps (60 s: a JIT still compiling after step 20), then 1 s
+        FakeRun run = new FakeRun(0, 10_000, step -> step < 40 ? 1.5 : 1.0, clock);
+        TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(10_000, 2000), 10_000, QUIET, () -> clock[0]);
+        // timing starts at a twentieth of the cap (100 s, step 80), the first fit is at a tenth (200 s, step 180):
+        // 1 s a step, 180 + floor((1920 - 200) / 1) = 1900, and the refits keep it. Timed on steps 20-40 it would
+        // have planned 40 + floor((1920 - 60) / 1.5) = 1280, and the first refit lengthened the schedule again
+        // (re-heating an annealed temperature; see TrainingLoop.FIRST_FIT_SHARE)
+        assertEquals(List.of(1900L), run.fittedTo);
+        assertEquals(1900, o.steps());
+        assertEquals(1920.0, o.seconds(), 1e-9);
+        assertFalse(o.timeBoxed());
+    }
+
+    @Test
+    void slowStepsAfterTheFirstFitAreCorrectedByARefit() {
         long[] clock = {0};
         // 1 s per step, then from step 60 on 2 s (the machine got busy)
         FakeRun run = new FakeRun(0, 1000, step -> step < 60 ? 1.0 : 2.0, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(1000, 300), 1000, QUIET, () -> clock[0]);
-        // step 40 (40 s): 40 + 230 = 270; a quarter (75 s, step 67 at 74 s -> step 68 at 76 s): (76 - 40) / 28
-        // s a step -> 68 + floor((288 - 76) / 1.2857) = 232; a half (150 s, step 105), timed since step 68: 2 s a step
-        // -> 105 + floor(138 / 2) = 174; three quarters (226 s, step 143): the same pace, kept
-        assertEquals(List.of(270L, 232L, 174L), run.fittedTo);
+        // timing from step 20 (20 s); step 40 (40 s): 40 + 248 = 288; a quarter (75 s, step 67 at 74 s -> step 68
+        // at 76 s): (76 - 40) / 28 s a step -> 68 + floor((288 - 76) / 1.2857) = 232; a half (150 s, step 105),
+        // timed since step 68: 2 s a step -> 105 + floor(138 / 2) = 174; three quarters (226 s, step 143): kept
+        assertEquals(List.of(288L, 232L, 174L), run.fittedTo);
         assertEquals(174, o.steps());
         assertEquals(288.0, o.seconds(), 1e-9);
         assertFalse(o.timeBoxed(), "the refits shortened the schedule before the cap");
@@ -109,10 +125,10 @@ class TrainingLoopTest {
         // 1 s per step for the first 150 steps, then 0.5 s (the machine's load went away)
         FakeRun run = new FakeRun(0, 10_000, step -> step < 150 ? 1.0 : 0.5, clock);
         TrainingLoop.Outcome o = TrainingLoop.run(run, new TrainingLoop.Budget(10_000, 400), 10_000, QUIET, () -> clock[0]);
-        // step 40 (40 s): 40 + (360 - 40) / 1 = 360; a quarter (100 s, step 100): 1 s a step, planned to 0.96 of
-        // the cap: 100 + 284 = 384; half (200 s, step 250), timed since step 100: 100 s / 150 steps -> 250 + floor(184 / 0.6667) = 526;
+        // timing from step 20 (20 s); step 40 (40 s): 40 + (384 - 40) / 1 = 384; a quarter (100 s, step 100): the
+        // same, kept; half (200 s, step 250), timed since step 100: 100 s / 150 steps -> 250 + floor(184 / 0.6667) = 526;
         // three quarters (300 s, step 450), timed since step 250: 0.5 s a step -> 450 + 168 = 618
-        assertEquals(List.of(360L, 384L, 526L, 618L), run.fittedTo);
+        assertEquals(List.of(384L, 526L, 618L), run.fittedTo);
         assertEquals(618, o.steps());
         assertEquals(384.0, o.seconds(), 1e-9, "0.96 of the cap: the last refit timed the new pace alone");
         assertFalse(o.timeBoxed());
