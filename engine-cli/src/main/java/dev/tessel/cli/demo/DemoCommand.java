@@ -41,7 +41,8 @@ public final class DemoCommand implements Verb {
                 The main job. On the built-in shapes data (generated, nothing to download) it trains the dVAE,
                 learns a BPE vocabulary of the training captions, trains the transformer on (caption, dVAE
                 tokens) and the contrastive reranker on (caption, image) -- each within a step budget and a
-                wall-clock cap, checkpointed under --cache keyed by its settings, so a second run reuses them.
+                wall-clock cap, in a JVM of its own (the JIT then compiles each stage's code for that stage),
+                checkpointed under --cache keyed by its settings, so a second run reuses them.
                 Then it samples --candidates images per prompt for seen and held-out compositions (colour-shape
                 pairs no model ever saw), reranks them, judges every image with the exact attribute reader and
                 writes --out/index.html: the evaluation table (per category, random vs reranked, seen vs

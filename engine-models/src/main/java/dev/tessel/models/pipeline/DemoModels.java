@@ -2,8 +2,9 @@
 // they share, each trained within its budget or reused from the stage cache, in dependency order.
 //
 // Invariants: a stage is trained (in this JVM or a JVM of its own) into the stage cache, then
-// loaded from it, so a fresh and a reused stage hand back the same models; the transformer's vocabularies are the BPE's and the dVAE's it was trained with, and
-// the reranker reads captions with the same BPE, so a caption means the same ids to both.
+// loaded from it, so a fresh and a reused stage hand back the same models; the transformer's
+// vocabularies are the BPE's and the dVAE's it was trained with, and the reranker reads captions
+// with the same BPE, so a caption means the same ids to both.
 package dev.tessel.models.pipeline;
 
 import dev.tessel.models.bpe.BpeTokenizer;
@@ -26,8 +27,8 @@ public record DemoModels(DvaeTokenizer dvae, BpeTokenizer bpe, TextToImageTransf
         /**
          * In a JVM of its own, started for the stage ({@link StageProcess}), the demo's default. The JIT
          * compiles from what ran before in its process: in one run the transformer's GEMM micro-kernel ran
-         * 3x slower, on code C2 compiled during the dVAE's training (docs/results.md, "The pace of a
-         * stage"); a fresh JVM per stage compiles each stage's code for that stage alone, as JMH forks
+         * 3x slower, on code C2 compiled during the dVAE's training (docs/results.md, "The first fit
+         * came too early"); a fresh JVM per stage compiles each stage's code for that stage alone, as JMH forks
          * a JVM per benchmark for the same reason.
          */
         OWN

@@ -3,8 +3,8 @@
 // stage's printed lines copied into this process's output and its progress bars drawn on the
 // shared standard error. The child writes the stage cache; the parent then loads from it.
 //
-// Invariants: the parent returns only after the child exited, and throws unless it exited with 0
-// and left the stage done; a parent that is stopped (Ctrl-C, kill) stops its child too.
+// Invariants: the parent returns only after the child exited, and throws unless it exited with 0;
+// a parent that is stopped (Ctrl-C, kill) stops its child too.
 package dev.tessel.models.pipeline;
 
 import dev.tessel.models.report.ProgressBar;
