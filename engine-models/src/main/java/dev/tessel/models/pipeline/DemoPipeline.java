@@ -94,8 +94,10 @@ public final class DemoPipeline {
                 eval.frechetHeldOut(), eval.frechetRealTestVsHeldOut());
         out.printf(Locale.ROOT, "  reranker on real images, own caption ranked first among %d: seen %.3f, held-out %.3f (chance %.3f)%n",
                 ShapesEvaluation.RETRIEVAL_BATCH, eval.retrievalSeen(), eval.retrievalHeldOut(), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH);
-        out.printf(Locale.ROOT, "  reranker, own caption above its shape twin (one shape changed; chance 0.5), %d test images: real %.3f, dVAE reconstructions %.3f%n",
-                eval.shapeChoice().images(), eval.shapeChoice().real(), eval.shapeChoice().reconstructed());
+        out.printf(Locale.ROOT, "  reranker, own caption above its shape twin (one shape changed; chance 0.5), %d images per set: "
+                        + "seen real %.3f, dVAE reconstructions %.3f; held-out real %.3f, dVAE reconstructions %.3f%n",
+                eval.shapeChoiceSeen().images(), eval.shapeChoiceSeen().real(), eval.shapeChoiceSeen().reconstructed(),
+                eval.shapeChoiceHeldOut().real(), eval.shapeChoiceHeldOut().reconstructed());
     }
 
     private static void line(PrintStream out, String name, ShapesEvaluation.Rates rates, java.util.Map<String, Double> values, List<String> cols) {

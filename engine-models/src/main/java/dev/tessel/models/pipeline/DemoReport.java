@@ -103,8 +103,10 @@ final class DemoReport {
                 ShapesEvaluation.RETRIEVAL_BATCH, pct(eval.retrievalSeen()), pct(eval.retrievalHeldOut()), 1.0 / ShapesEvaluation.RETRIEVAL_BATCH));
         html.append(String.format(Locale.ROOT, "<p>Can it pick shapes? Over %d test images it scores an image's own caption above its "
                         + "<i>shape twin</i> (the same caption with one object's shape changed; chance 0.5) for %s of the real images and %s of "
-                        + "their dVAE reconstructions, which is what generated images look like.</p>%n",
-                eval.shapeChoice().images(), pct(eval.shapeChoice().real()), pct(eval.shapeChoice().reconstructed())));
+                        + "their dVAE reconstructions, which is what generated images look like; over as many held-out images, where a "
+                        + "colour-shape pair is one it never saw, for %s and %s.</p>%n",
+                eval.shapeChoiceSeen().images(), pct(eval.shapeChoiceSeen().real()), pct(eval.shapeChoiceSeen().reconstructed()),
+                pct(eval.shapeChoiceHeldOut().real()), pct(eval.shapeChoiceHeldOut().reconstructed())));
         html.append(String.format(Locale.ROOT, "<p>Prompts with at least one matching candidate, the top-1 match a perfect reranker would "
                         + "reach with these samples: <b>%s</b> seen, <b>%s</b> held-out. Reranked top-1 below these is the reranker's loss; these "
                         + "below 1 are the generator's.</p>%n",

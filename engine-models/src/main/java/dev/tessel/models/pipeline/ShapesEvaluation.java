@@ -49,12 +49,14 @@ public final class ShapesEvaluation {
     /** The whole evaluation. */
     public record Summary(List<PromptOutcome> outcomes, Rates seen, Rates heldOut, double[] curveSeen, double[] curveHeldOut,
                           double frechetHeldOut, double frechetRealTestVsHeldOut, double retrievalSeen, double retrievalHeldOut,
-                          ReconstructionMatch ceilingSeen, ReconstructionMatch ceilingHeldOut, ShapeChoice shapeChoice, double seconds, boolean timeBoxed) {}
+                          ReconstructionMatch ceilingSeen, ReconstructionMatch ceilingHeldOut, ShapeChoice shapeChoiceSeen, ShapeChoice shapeChoiceHeldOut,
+                          double seconds, boolean timeBoxed) {}
 
     /**
      * How often the reranker scores an image's own caption above its shape twin (the same caption with
-     * one object's shape changed; chance 0.5), on real test images and on their dVAE reconstructions
-     * (what generated images look like): whether reranking can pick shapes at all.
+     * one object's shape changed to one seen with its colour; chance 0.5), on real images of one split
+     * and on their dVAE reconstructions (what generated images look like): whether reranking can pick
+     * shapes at all -- on held-out images, in colour-shape pairs it never saw.
      */
     public record ShapeChoice(int images, double real, double reconstructed) {}
 
@@ -126,19 +128,20 @@ public final class ShapesEvaluation {
         }
         return new Summary(outcomes, rates(seenOut), rates(heldOut), curve(seenOut, c.candidates()), curve(heldOut, c.candidates()),
                 fid, fidReal, retrieval(c, clip, Split.TEST), retrieval(c, clip, Split.HELD_OUT),
-                ceiling(c, generator, Split.TEST), ceiling(c, generator, Split.HELD_OUT), shapeChoice(c, clip, generator),
+                ceiling(c, generator, Split.TEST), ceiling(c, generator, Split.HELD_OUT), shapeChoice(c, clip, generator, Split.TEST),
+                shapeChoice(c, clip, generator, Split.HELD_OUT),
                 (System.nanoTime() - start) / 1e9, timeBoxed);
     }
 
-    /** Real test images (and their reconstructions) the shape-choice check scores, in batches of 64. */
+    /** Real images of a split (and their reconstructions) the shape-choice check scores, in batches of 64. */
     static final int SHAPE_CHOICE_IMAGES = 256;
 
-    static ShapeChoice shapeChoice(DemoConfig c, ClipModel clip, CandidateGenerator generator) {
-        ShapesDataset test = new ShapesDataset(Split.TEST, c.dataSeed(), c.imageSize());
+    static ShapeChoice shapeChoice(DemoConfig c, ClipModel clip, CandidateGenerator generator, Split split) {
+        ShapesDataset data = new ShapesDataset(split, c.dataSeed(), c.imageSize());
         java.util.SplittableRandom random = new java.util.SplittableRandom(c.seed());
         int real = 0, reconstructed = 0;
         for (int from = 0; from < SHAPE_CHOICE_IMAGES; from += 64) {
-            try (ImageBatch batch = ImageBatch.range(test, from, Math.min(64, SHAPE_CHOICE_IMAGES - from));
+            try (ImageBatch batch = ImageBatch.range(data, from, Math.min(64, SHAPE_CHOICE_IMAGES - from));
                  Tensor decoded = generator.dvae().decode(generator.dvae().encode(batch.images()))) {
                 List<String> twins = new ArrayList<>();
                 for (String caption : batch.captions()) twins.add(ShapesCaption.parse(caption).shapeTwin(random).text());

@@ -60,6 +60,15 @@ class DemoPipelineTest {
         }
         assertTrue(Double.isFinite(eval.frechetHeldOut()) && eval.frechetHeldOut() >= 0, "Frechet distance " + eval.frechetHeldOut());
         assertTrue(eval.retrievalSeen() >= 0 && eval.retrievalSeen() <= 1 && eval.retrievalHeldOut() >= 0 && eval.retrievalHeldOut() <= 1);
+        // the shape choice on both sets: rates of SHAPE_CHOICE_IMAGES images, as printed
+        for (ShapesEvaluation.ShapeChoice choice : List.of(eval.shapeChoiceSeen(), eval.shapeChoiceHeldOut())) {
+            assertEquals(ShapesEvaluation.SHAPE_CHOICE_IMAGES, choice.images());
+            assertTrue(choice.real() >= 0 && choice.real() <= 1 && choice.reconstructed() >= 0 && choice.reconstructed() <= 1, choice.toString());
+        }
+        assertTrue(lines.contains(String.format(java.util.Locale.ROOT, "  reranker, own caption above its shape twin (one shape changed; chance 0.5), "
+                        + "%d images per set: seen real %.3f, dVAE reconstructions %.3f; held-out real %.3f, dVAE reconstructions %.3f",
+                ShapesEvaluation.SHAPE_CHOICE_IMAGES, eval.shapeChoiceSeen().real(), eval.shapeChoiceSeen().reconstructed(),
+                eval.shapeChoiceHeldOut().real(), eval.shapeChoiceHeldOut().reconstructed())), String.join("\n", lines));
 
         ByteArrayOutputStream second = new ByteArrayOutputStream();
         DemoPipeline.Result again = DemoPipeline.run(config, out, cache, new PrintStream(second, true, StandardCharsets.UTF_8), QUIET, List.of(),
