@@ -1,5 +1,5 @@
 // StageProcess: trains one demo stage in a child JVM started for it (DemoModels.StageJvm.OWN): the
-// same java, JVM flags and class path as this process, the config handed over in a file, the
+// same java, JVM flags (see childJvmFlags) and class path as this process, the config handed over in a file, the
 // stage's printed lines copied into this process's output and its progress bars drawn on the
 // shared standard error. The child writes the stage cache; the parent then loads from it.
 //
@@ -36,7 +36,7 @@ public final class StageProcess {
             }
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(childJvmFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
+            command.addAll(childJvmFlags(ManagementFactory.getRuntimeMXBean().getInputArguments(), stage));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), StageProcess.class.getName(),
                     stage, configFile.toString(), cacheRoot.toAbsolutePath().toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -77,11 +77,15 @@ public final class StageProcess {
     }
 
     /**
-     * This JVM's flags minus those that cannot be shared with a second JVM running beside it: a debugger
-     * agent (its port is taken) and a flight recording (both would write the same file).
+     * This JVM's flags for the child training {@code stage}: without a debugger agent (its port is taken),
+     * and a flight recording's file named after the stage ("rec.jfr" -> "rec-dvae.jfr"), since the two
+     * JVMs would otherwise write one file; a stage's recording is how a slow stage is caught
+     * (docs/results.md, "Each stage in a JVM of its own").
      */
-    static List<String> childJvmFlags(List<String> flags) {
-        return flags.stream().filter(f -> !f.startsWith("-agentlib:jdwp") && !f.startsWith("-XX:StartFlightRecording")).toList();
+    static List<String> childJvmFlags(List<String> flags, String stage) {
+        return flags.stream().filter(f -> !f.startsWith("-agentlib:jdwp"))
+                .map(f -> f.startsWith("-XX:StartFlightRecording") ? f.replaceAll("filename=([^,]*?)(\\.jfr)?(,|$)", "filename=$1-" + stage + ".jfr$3") : f)
+                .toList();
     }
 
     /** The child's entry point: STAGE CONFIG-FILE CACHE-ROOT, as {@link #train} passes them. */

@@ -42,9 +42,14 @@ class StageProcessTest {
     }
 
     @Test
-    void theChildGetsThisJvmsFlagsButNoDebuggerOrFlightRecording() {
+    void theChildGetsThisJvmsFlagsWithoutTheDebuggerAndWithARecordingFileOfItsOwn() {
         List<String> flags = List.of("--add-modules=jdk.incubator.vector", "-Xss4m", "-agentlib:jdwp=transport=dt_socket,server=y,address=5005",
-                "-XX:StartFlightRecording=filename=rec.jfr", "-Dtessel.threads=2");
-        assertEquals(List.of("--add-modules=jdk.incubator.vector", "-Xss4m", "-Dtessel.threads=2"), StageProcess.childJvmFlags(flags));
+                "-XX:StartFlightRecording=filename=/tmp/rec.jfr,settings=profile", "-Dtessel.threads=2");
+        assertEquals(List.of("--add-modules=jdk.incubator.vector", "-Xss4m", "-XX:StartFlightRecording=filename=/tmp/rec-prior.jfr,settings=profile",
+                "-Dtessel.threads=2"), StageProcess.childJvmFlags(flags, "prior"));
+        assertEquals(List.of("-XX:StartFlightRecording:settings=profile,filename=out/rec-dvae.jfr"),
+                StageProcess.childJvmFlags(List.of("-XX:StartFlightRecording:settings=profile,filename=out/rec"), "dvae"), "no .jfr, last option");
+        assertEquals(List.of("-XX:StartFlightRecording=duration=60s"), StageProcess.childJvmFlags(List.of("-XX:StartFlightRecording=duration=60s"), "clip"),
+                "no file name: the JVM picks a unique one");
     }
 }
