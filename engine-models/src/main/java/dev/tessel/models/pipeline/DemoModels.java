@@ -39,22 +39,16 @@ public record DemoModels(DvaeTokenizer dvae, BpeTokenizer bpe, TextToImageTransf
      * bar from a label and a total (a stage in its own JVM draws its own on the standard error).
      */
     public static DemoModels obtain(DemoConfig config, StageCache cache, PrintStream out, BiFunction<String, Long, ProgressBar> bars, StageJvm stageJvm) {
-        boolean dvaeCached = DvaeStage.entry(config, cache).done();
-        out.printf(Locale.ROOT, "[1/4] dVAE (%s): %s%n", config.dvaeBudget().describe(), status(DvaeStage.entry(config, cache)));
-        if (!dvaeCached) train(STAGE_DVAE, config, cache, out, bars, stageJvm);
+        boolean dvaeCached = trainUnlessDone("[1/4] dVAE", config.dvaeBudget(), STAGE_DVAE, DvaeStage.entry(config, cache), config, cache, out, bars, stageJvm);
         DvaeStage.Result dvae = DvaeStage.load(config, cache, dvaeCached);
         summary(out, dvae.report(), config.dvaeBudget());
         out.printf(Locale.ROOT, "[2/4] BPE vocabulary of the training captions: %s%n", status(cache.entry("bpe", config.bpeKey())));
         BpeTokenizer bpe = BpeStage.run(config, cache);
         out.printf(Locale.ROOT, "  %d tokens%n", bpe.vocabSize());
-        boolean priorCached = PriorStage.entry(config, cache).done();
-        out.printf(Locale.ROOT, "[3/4] transformer (%s): %s%n", config.priorBudget().describe(), status(PriorStage.entry(config, cache)));
-        if (!priorCached) train(STAGE_PRIOR, config, cache, out, bars, stageJvm);
+        boolean priorCached = trainUnlessDone("[3/4] transformer", config.priorBudget(), STAGE_PRIOR, PriorStage.entry(config, cache), config, cache, out, bars, stageJvm);
         PriorStage.Result prior = PriorStage.load(config, cache, bpe, dvae.tokenizer(), priorCached);
         summary(out, prior.report(), config.priorBudget());
-        boolean clipCached = ClipStage.entry(config, cache).done();
-        out.printf(Locale.ROOT, "[4/4] reranker (%s): %s%n", config.clipBudget().describe(), status(ClipStage.entry(config, cache)));
-        if (!clipCached) train(STAGE_CLIP, config, cache, out, bars, stageJvm);
+        boolean clipCached = trainUnlessDone("[4/4] reranker", config.clipBudget(), STAGE_CLIP, ClipStage.entry(config, cache), config, cache, out, bars, stageJvm);
         ClipStage.Cached clip = ClipStage.loadForDemo(config, cache, bpe, clipCached);
         summary(out, clip.report(), config.clipBudget());
         return new DemoModels(dvae.tokenizer(), bpe, prior.model(), clip.model(), List.of(
@@ -66,12 +60,18 @@ public record DemoModels(DvaeTokenizer dvae, BpeTokenizer bpe, TextToImageTransf
     /** The stages that train, by the name {@link StageProcess} passes to a child JVM. */
     static final String STAGE_DVAE = "dvae", STAGE_PRIOR = "prior", STAGE_CLIP = "clip";
 
-    private static void train(String stage, DemoConfig config, StageCache cache, PrintStream out, BiFunction<String, Long, ProgressBar> bars, StageJvm stageJvm) {
+    /** Prints the stage's status line and trains it (in {@code stageJvm}) unless its entry is done; true when it was done already. */
+    private static boolean trainUnlessDone(String title, TrainingLoop.Budget budget, String stage, StageCache.Entry entry, DemoConfig config,
+                                           StageCache cache, PrintStream out, BiFunction<String, Long, ProgressBar> bars, StageJvm stageJvm) {
+        boolean done = entry.done();
+        out.printf(Locale.ROOT, "%s (%s): %s%n", title, budget.describe(), status(entry));
         out.flush();
+        if (done) return true;
         switch (stageJvm) {
             case THIS -> trainHere(stage, config, cache, out, bars);
             case OWN -> StageProcess.train(stage, config, cache.root(), out);
         }
+        return false;
     }
 
     /**

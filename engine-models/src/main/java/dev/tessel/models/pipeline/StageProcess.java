@@ -41,10 +41,7 @@ public final class StageProcess {
                     stage, configFile.toString(), cacheRoot.toAbsolutePath().toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
             // the child's standard output is a pipe, so it would draw plain progress lines: it draws what this process would
-            if (System.getenv("TESSEL_PROGRESS") == null) {
-                var console = System.console();
-                builder.environment().put("TESSEL_PROGRESS", console != null && console.isTerminal() ? "tty" : "plain");
-            }
+            builder.environment().put("TESSEL_PROGRESS", ProgressBar.redrawsInPlace() ? "tty" : "plain");
             Process child = builder.start();
             Thread stopChild = new Thread(child::destroy);
             Runtime.getRuntime().addShutdownHook(stopChild);

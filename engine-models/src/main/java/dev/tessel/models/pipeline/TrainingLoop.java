@@ -110,8 +110,8 @@ public final class TrainingLoop {
         long start = nanoClock.getAsLong();
         // the timing window: opens once the run is warm, restarts at every fit (windowStartStep < 0: not open yet)
         long windowStart = 0, windowStartStep = -1;
-        boolean firstFitDone = false, timeBoxed = false;
-        int refits = 0;
+        boolean timeBoxed = false;
+        int fits = 0;   // the first fit, then one per REFIT_SHARES
         ProgressBar bar = bars.apply(target);
         while (run.step() < target) {
             long now = nanoClock.getAsLong();
@@ -125,16 +125,15 @@ public final class TrainingLoop {
                 windowStartStep = run.step();
             }
             long fit = -1, timed = windowStartStep < 0 ? 0 : run.step() - windowStartStep;
-            boolean firstFit = !firstFitDone && elapsed >= FIRST_FIT_SHARE * budget.seconds();
-            boolean refit = firstFitDone && refits < REFIT_SHARES.length && elapsed >= REFIT_SHARES[refits] * budget.seconds();
-            if (fresh && timed >= TIMED_STEPS && (firstFit || refit)) {
+            boolean firstFit = fits == 0;
+            if (fresh && timed >= TIMED_STEPS && fits <= REFIT_SHARES.length
+                    && elapsed >= (firstFit ? FIRST_FIT_SHARE : REFIT_SHARES[fits - 1]) * budget.seconds()) {
                 // the pace of the steps since the previous fit is the one the rest of the run is likeliest
                 // to keep (the JIT has warmed up; a shared machine's load moves)
                 double perStep = (now - windowStart) / 1e9 / timed;
                 fit = Math.min(budget.steps(), fittedSteps(budget, elapsed, perStep, run.step()));
                 if (firstFit ? fit >= target : Math.abs(fit - target) <= target * REFIT_TOLERANCE) fit = -1;
-                if (firstFit) firstFitDone = true;
-                else refits++;
+                fits++;
                 windowStart = now;
                 windowStartStep = run.step();
             }

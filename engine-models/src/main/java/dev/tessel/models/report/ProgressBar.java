@@ -43,10 +43,14 @@ public final class ProgressBar implements AutoCloseable {
      * overrides the guess, e.g. when only stderr is redirected.
      */
     public static ProgressBar create(String label, long total) {
+        return new ProgressBar(label, total, System.err, redrawsInPlace(), System::nanoTime);
+    }
+
+    /** Whether {@link #create} draws bars that redraw in place (TESSEL_PROGRESS, else whether this process runs in a terminal). */
+    public static boolean redrawsInPlace() {
         String forced = System.getenv("TESSEL_PROGRESS");
         var console = System.console();
-        boolean terminal = forced != null ? forced.equals("tty") : console != null && console.isTerminal();
-        return new ProgressBar(label, total, System.err, terminal, System::nanoTime);
+        return forced != null ? forced.equals("tty") : console != null && console.isTerminal();
     }
 
     public ProgressBar(String label, long total, PrintStream out, boolean terminal, LongSupplier nanoClock) {
