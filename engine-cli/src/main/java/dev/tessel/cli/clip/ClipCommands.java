@@ -73,6 +73,7 @@ public final class ClipCommands {
                     OptionSpec.value("lr", "X", "0.001", "peak learning rate (AdamW, warmup then cosine to a tenth)"),
                     OptionSpec.value("dvae", "CKPT", null, "a dVAE checkpoint: every other batch trains on its reconstructions of the images (what generated images look like)"),
                     OptionSpec.flag("shape-twins", "half of each batch: the other half's captions with one shape changed (a seen pair), so negatives differ by a shape alone"),
+                    OptionSpec.flag("separate-colour", "image encoder with the colour apart: conv stages on a colour-free ink map plus 1x1 convs on the colours (a shape reads the same in every colour)"),
                     OptionSpec.flag("binding-twins", "with --shape-twins: half the twins of two-object captions swap the two colours instead (a negative only the colour-shape pairing tells apart)"),
                     OptionSpec.value("max-minutes", "M", "60", "wall-clock cap of this run"),
                     OptionSpec.value("checkpoint-every", "N", "100", "steps between checkpoints"),
@@ -97,7 +98,7 @@ public final class ClipCommands {
             CaptionTokenizer tokenizer = tokenizer(args);
             ClipConfig config;
             try {
-                config = ClipConfig.preset(args.string("preset"), size, train.channels(), tokenizer.contextLength());
+                config = ClipConfig.preset(args.string("preset"), size, train.channels(), tokenizer.contextLength()).withSeparateColour(args.flag("separate-colour"));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(name(), e.getMessage());
             }

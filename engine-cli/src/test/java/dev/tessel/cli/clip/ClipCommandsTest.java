@@ -48,8 +48,9 @@ class ClipCommandsTest {
         assertEquals(0, dvae, log.toString(StandardCharsets.UTF_8));
         Path out = dir.resolve("clip.safetensors");
         List<String> lines = run(ClipCommands.verb(), List.of("train", "--preset", "tiny", "--steps", "2", "--batch", "4", "--shape-twins", "--binding-twins",
-                "--dvae", dvaeDir.resolve("checkpoint.safetensors").toString(), "--out", out.toString()));
+                "--separate-colour", "--dvae", dvaeDir.resolve("checkpoint.safetensors").toString(), "--out", out.toString()));
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("step 2 of 2 ")), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("reranker ") && l.contains("\"separate_colour\":true")), String.join("\n", lines));
         // a dVAE of another image size is refused, naming both sizes
         var e = assertThrows(IllegalArgumentException.class, () -> run(ClipCommands.verb(), List.of("train", "--preset", "tiny", "--image-size", "16",
                 "--steps", "1", "--batch", "4", "--dvae", dvaeDir.resolve("checkpoint.safetensors").toString(), "--out", dir.resolve("b").toString())));

@@ -14,9 +14,15 @@ import java.util.Map;
  * with widths convWidth, 2 convWidth, 4 convWidth, ..., then a linear layer from the flattened
  * map (so where a shape sits survives: spatial relations need it); the text encoder is a
  * {@code textLayers}-layer causal pre-LayerNorm transformer read at the end token.
+ *
+ * <p>With {@code separateColour} (3-channel images only) the image encoder has two towers whose
+ * features are added by the last linear layer: the conv stages above on a colour-free "ink" map
+ * (how far each pixel is from the background), and a colour tower of 1x1 convs that sees each
+ * pixel's colour but no outline. A shape is then encoded the same way in every colour, so a
+ * colour-shape pair training never showed still reads as its shape (ImageEncoder).
  */
 public record ClipConfig(int imageSize, int imageChannels, int convWidth, int convStages,
-                         int textContext, int textWidth, int textLayers, int textHeads, int embedDim) {
+                         int textContext, int textWidth, int textLayers, int textHeads, int embedDim, boolean separateColour) {
     public ClipConfig {
         int[] all = {imageSize, imageChannels, convWidth, convStages, textContext, textWidth, textLayers, textHeads, embedDim};
         for (int v : all) if (v <= 0) throw new IllegalArgumentException("ClipConfig: every size must be positive, got " + describe(all));
@@ -27,6 +33,20 @@ public record ClipConfig(int imageSize, int imageChannels, int convWidth, int co
         if (textWidth % textHeads != 0) {
             throw new IllegalArgumentException("ClipConfig: text width " + textWidth + " must be divisible by the " + textHeads + " heads");
         }
+        if (separateColour && imageChannels != 3) {
+            throw new IllegalArgumentException("ClipConfig: a separate colour tower needs 3-channel images, got " + imageChannels + " channel(s)");
+        }
+    }
+
+    /** One tower over all channels (no separate colour tower). */
+    public ClipConfig(int imageSize, int imageChannels, int convWidth, int convStages,
+                      int textContext, int textWidth, int textLayers, int textHeads, int embedDim) {
+        this(imageSize, imageChannels, convWidth, convStages, textContext, textWidth, textLayers, textHeads, embedDim, false);
+    }
+
+    /** This config with the colour tower apart (or not). */
+    public ClipConfig withSeparateColour(boolean separate) {
+        return new ClipConfig(imageSize, imageChannels, convWidth, convStages, textContext, textWidth, textLayers, textHeads, embedDim, separate);
     }
 
     /** A named preset for images of {@code imageSize} x {@code imageSize} with {@code channels} channels. */
@@ -55,13 +75,15 @@ public record ClipConfig(int imageSize, int imageChannels, int convWidth, int co
         m.put("text_layers", textLayers);
         m.put("text_heads", textHeads);
         m.put("embed_dim", embedDim);
+        if (separateColour) m.put("separate_colour", true);   // absent in older checkpoints: one tower
         return Json.write(m);
     }
 
     public static ClipConfig fromJson(String json) {
         if (!(Json.parse(json) instanceof Map<?, ?> m)) throw new IllegalArgumentException("ClipConfig: expected a JSON object, got " + json);
         return new ClipConfig(field(m, "image_size"), field(m, "image_channels"), field(m, "conv_width"), field(m, "conv_stages"),
-                field(m, "text_context"), field(m, "text_width"), field(m, "text_layers"), field(m, "text_heads"), field(m, "embed_dim"));
+                field(m, "text_context"), field(m, "text_width"), field(m, "text_layers"), field(m, "text_heads"), field(m, "embed_dim"),
+                Boolean.TRUE.equals(m.get("separate_colour")));
     }
 
     private static int field(Map<?, ?> m, String key) {

@@ -74,7 +74,7 @@ public final class ClipStage {
         StageCache.Entry entry = entry(c, cache);
         CaptionTokenizer tokenizer = CaptionTokenizer.bpe(bpe, c.priorTextLength());
         ShapesDataset train = new ShapesDataset(Split.TRAIN, c.dataSeed(), c.imageSize());
-        ClipConfig config = ClipConfig.preset(c.clipPreset(), c.imageSize(), train.channels(), tokenizer.contextLength());
+        ClipConfig config = ClipConfig.preset(c.clipPreset(), c.imageSize(), train.channels(), tokenizer.contextLength()).withSeparateColour(c.clipSeparateColour());
         Result r = train(config, tokenizer, bpe, train, new ClipTrainer.Options(c.clipBatch(), c.clipLr(), c.seed(), c.clipShapeTwins(), c.clipBindingTwins(),
                 c.clipReconstructions() ? dvae : null), c.clipBudget(), entry.file("clip.safetensors"),
                 DvaeStage.checkpointEvery(c.clipBudget()), bars);

@@ -33,7 +33,8 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                          int bpeVocab, int bpeCaptions,
                          int priorLayers, int priorWidth, int priorHeads, int priorTextLength, int priorBatch, double priorLr,
                          int priorPool, TrainingLoop.Budget priorBudget,
-                         String clipPreset, int clipBatch, double clipLr, boolean clipShapeTwins, boolean clipBindingTwins, boolean clipReconstructions, TrainingLoop.Budget clipBudget,
+                         String clipPreset, int clipBatch, double clipLr, boolean clipShapeTwins, boolean clipBindingTwins, boolean clipReconstructions, boolean clipSeparateColour,
+                         TrainingLoop.Budget clipBudget,
                          int evalPromptsPerSet, int candidates, int rerankTop, double evalSeconds, long seed) implements java.io.Serializable {
 
     /** The default of ./tessel demo. */
@@ -42,7 +43,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                 DvaeConfig.tiny(), 16, new TrainingLoop.Budget(8000, 300),
                 512, 4000,
                 4, 128, 4, 16, 32, 3e-3, 24576, new TrainingLoop.Budget(4000, 400),
-                "small", 64, 1e-3, true, true, true, new TrainingLoop.Budget(2000, 120),
+                "small", 64, 1e-3, true, true, true, true, new TrainingLoop.Budget(2000, 120),
                 48, 32, 4, 40, 1);
     }
 
@@ -52,7 +53,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
                 new DvaeConfig(16, 3, 3, 1, 8, 16, 64), 8, new TrainingLoop.Budget(8, 60),
                 300, 200,
                 1, 32, 2, 12, 8, 1e-3, 64, new TrainingLoop.Budget(8, 60),
-                "tiny", 8, 1e-3, true, true, true, new TrainingLoop.Budget(8, 60),
+                "tiny", 8, 1e-3, true, true, true, true, new TrainingLoop.Budget(8, 60),
                 2, 4, 2, 60, 1);
     }
 
@@ -69,7 +70,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
         if (!(factor > 0)) throw new IllegalArgumentException("time scale must be > 0, got " + factor);
         return new DemoConfig(name, dataSeed, imageSize, dvae, dvaeBatch, scaled(dvaeBudget, factor), bpeVocab, bpeCaptions,
                 priorLayers, priorWidth, priorHeads, priorTextLength, priorBatch, priorLr, priorPool, scaled(priorBudget, factor),
-                clipPreset, clipBatch, clipLr, clipShapeTwins, clipBindingTwins, clipReconstructions, scaled(clipBudget, factor), evalPromptsPerSet, candidates, rerankTop, evalSeconds * factor, seed);
+                clipPreset, clipBatch, clipLr, clipShapeTwins, clipBindingTwins, clipReconstructions, clipSeparateColour, scaled(clipBudget, factor), evalPromptsPerSet, candidates, rerankTop, evalSeconds * factor, seed);
     }
 
     private static TrainingLoop.Budget scaled(TrainingLoop.Budget b, double factor) {
@@ -117,6 +118,7 @@ public record DemoConfig(String name, long dataSeed, int imageSize,
         if (clipShapeTwins) m.put("shape_twins", true);
         if (clipBindingTwins) m.put("binding_twins", true);
         if (clipReconstructions) m.put("reconstructions_of", dvaeKey());   // it trains on that dVAE's decodes too
+        if (clipSeparateColour) m.put("separate_colour", true);
         return key("clip", m);
     }
 

@@ -134,7 +134,7 @@ class ShapesEvaluationTest {
     private static DemoConfig withDvaeBatchAndReconstructions(DemoConfig d, int dvaeBatch, boolean reconstructions) {
         return new DemoConfig(d.name(), d.dataSeed(), d.imageSize(), d.dvae(), dvaeBatch, d.dvaeBudget(), d.bpeVocab(),
                 d.bpeCaptions(), d.priorLayers(), d.priorWidth(), d.priorHeads(), d.priorTextLength(), d.priorBatch(), d.priorLr(), d.priorPool(),
-                d.priorBudget(), d.clipPreset(), d.clipBatch(), d.clipLr(), d.clipShapeTwins(), d.clipBindingTwins(), reconstructions, d.clipBudget(), d.evalPromptsPerSet(),
+                d.priorBudget(), d.clipPreset(), d.clipBatch(), d.clipLr(), d.clipShapeTwins(), d.clipBindingTwins(), reconstructions, d.clipSeparateColour(), d.clipBudget(), d.evalPromptsPerSet(),
                 d.candidates(), d.rerankTop(), d.evalSeconds(), d.seed());
     }
 }
