@@ -35,23 +35,21 @@ public final class ImageEncoder extends Module {
 
     public ImageEncoder(ClipConfig config, RandomGenerator rng) {
         this.config = config;
-        int in = config.separateColour() ? 1 : config.imageChannels();
-        for (int s = 0; s < config.convStages(); s++) {
-            int out = config.convWidth() << s;
-            convs.add(registerModule("conv_" + (s + 1), new Conv2d(in, out, 3, rng)));
-            in = out;
-        }
-        if (config.separateColour()) {
-            int colourIn = config.imageChannels();
-            for (int s = 0; s < config.convStages(); s++) {
-                int out = config.convWidth() << s;
-                colourConvs.add(registerModule("colour_" + (s + 1), new Conv2d(colourIn, out, 1, rng)));
-                colourIn = out;
-            }
-        }
+        int channels = stack(convs, "conv_", config.separateColour() ? 1 : config.imageChannels(), 3, rng);
+        if (config.separateColour()) stack(colourConvs, "colour_", config.imageChannels(), 1, rng);
         int side = config.featureSide();
         int towers = config.separateColour() ? 2 : 1;
-        this.proj = registerModule("proj", new Linear(towers * in * side * side, config.embedDim(), rng));
+        this.proj = registerModule("proj", new Linear(towers * channels * side * side, config.embedDim(), rng));
+    }
+
+    /** Registers convStages convs of widths convWidth, 2 convWidth, ... into {@code into}; returns the last width. */
+    private int stack(List<Conv2d> into, String prefix, int in, int kernel, RandomGenerator rng) {
+        for (int s = 0; s < config.convStages(); s++) {
+            int out = config.convWidth() << s;
+            into.add(registerModule(prefix + (s + 1), new Conv2d(in, out, kernel, rng)));
+            in = out;
+        }
+        return in;
     }
 
     public Variable forward(Variable images) {
