@@ -75,7 +75,7 @@ public final class ImageEncoder extends Module {
 
     /**
      * [B, 3, S, S] -> [B, 1, S, S]: each pixel's RGB distance from its image's background (the
-     * per-channel median, since objects cover less than half of an image), mapped to [0, 1] by
+     * per-channel median: a shapes image's objects cover at most a third of it), mapped to [0, 1] by
      * {@link #INK_FROM} and {@link #INK_FULL}. The same for a shape in any colour.
      */
     static Tensor inkMap(Tensor images) {
