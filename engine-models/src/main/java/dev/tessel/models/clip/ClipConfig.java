@@ -38,22 +38,16 @@ public record ClipConfig(int imageSize, int imageChannels, int convWidth, int co
         }
     }
 
-    /** One tower over all channels (no separate colour tower). */
-    public ClipConfig(int imageSize, int imageChannels, int convWidth, int convStages,
-                      int textContext, int textWidth, int textLayers, int textHeads, int embedDim) {
-        this(imageSize, imageChannels, convWidth, convStages, textContext, textWidth, textLayers, textHeads, embedDim, false);
-    }
-
     /** This config with the colour tower apart (or not). */
     public ClipConfig withSeparateColour(boolean separate) {
         return new ClipConfig(imageSize, imageChannels, convWidth, convStages, textContext, textWidth, textLayers, textHeads, embedDim, separate);
     }
 
-    /** A named preset for images of {@code imageSize} x {@code imageSize} with {@code channels} channels. */
+    /** A named preset for images of {@code imageSize} x {@code imageSize} with {@code channels} channels, one image tower. */
     public static ClipConfig preset(String name, int imageSize, int channels, int textContext) {
         return switch (name) {
-            case "tiny" -> new ClipConfig(imageSize, channels, 8, 2, textContext, 32, 1, 2, 32);
-            case "small" -> new ClipConfig(imageSize, channels, 16, 3, textContext, 64, 2, 4, 64);
+            case "tiny" -> new ClipConfig(imageSize, channels, 8, 2, textContext, 32, 1, 2, 32, false);
+            case "small" -> new ClipConfig(imageSize, channels, 16, 3, textContext, 64, 2, 4, 64, false);
             default -> throw new IllegalArgumentException("ClipConfig: unknown preset '" + name + "'; expected tiny or small");
         };
     }
