@@ -96,6 +96,8 @@ public final class DvaeEvalCommand implements Verb {
         ReconstructionMatch m = ReconstructionMatch.of(dvae, batch, chunk);
         out.println("caption match (exact attribute reader), originals:       " + m.originals().summary());
         out.println("caption match (exact attribute reader), reconstructions: " + m.reconstructions().summary());
+        out.println("shape read in the reconstructions, by the drawn object's shape and size (share kept, and the commonest misreading):");
+        for (String line : m.reconstructedShapes().summary()) out.println("  " + line);
     }
 
     /** Up to 4 rows of 8 originals, each followed by the row of their reconstructions. */

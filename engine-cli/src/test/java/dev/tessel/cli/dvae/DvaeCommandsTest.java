@@ -52,6 +52,9 @@ class DvaeCommandsTest {
         // shapes: the reader's caption match on the originals (clean renders: all of them) and the reconstructions
         assertTrue(eval.contains("caption match (exact attribute reader), originals:       color 1.000  shape 1.000  count 1.000"), eval);
         assertTrue(eval.lines().anyMatch(l -> l.matches("caption match \\(exact attribute reader\\), reconstructions: color [01]\\.[0-9]{3} .* match [01]\\.[0-9]{3}")), eval);
+        // and, by the drawn object's shape and size, how often the reconstructions keep it
+        assertTrue(eval.lines().anyMatch(l -> l.matches("  small:( (circle|square|triangle|star) [01]\\.[0-9]{2} of [0-9]+( \\(else [a-z]+ [0-9]+\\))?,?)+")), eval);
+        assertTrue(eval.lines().anyMatch(l -> l.startsWith("  large:")), eval);
         assertTrue(Files.size(out.resolve("reconstructions.png")) > 0);
 
         Path tokens = dir.resolve("tokens.safetensors");

@@ -84,6 +84,8 @@ public final class DemoPipeline {
         out.println("  ceiling: the reader on real images' dVAE reconstructions (" + ShapesEvaluation.CEILING_IMAGES + " per set)");
         out.println("    seen:     " + eval.ceilingSeen().reconstructions().summary());
         out.println("    held-out: " + eval.ceilingHeldOut().reconstructions().summary());
+        out.println("  shape read in those reconstructions (seen set), by the drawn object's shape and size: share kept (commonest misreading)");
+        for (String line : eval.ceilingSeen().reconstructedShapes().summary()) out.println("    " + line);
         StringBuilder curve = new StringBuilder("  top-1 vs N (seen / held-out):");
         for (int i = 0; i < ShapesEvaluation.CURVE_N.length; i++) {
             if (Double.isNaN(eval.curveSeen()[i]) && Double.isNaN(eval.curveHeldOut()[i])) continue;

@@ -90,7 +90,10 @@ final class DemoReport {
         html.append("<p>The two <i>ceiling</i> rows judge real images' dVAE reconstructions, decode(argmax encode(x)), counted per image "
                 + "(the <i>prompts</i> column gives the images): every generated image is a dVAE decode, so no sample can do better "
                 + "than its own dVAE. The same reader passes every original (").append(pct(eval.ceilingSeen().originals().matchRate()))
-                .append(" seen, ").append(pct(eval.ceilingHeldOut().originals().matchRate())).append(" held-out).</p>\n");
+                .append(" seen, ").append(pct(eval.ceilingHeldOut().originals().matchRate())).append(" held-out). Where the reconstructions "
+                + "lose a shape, by the drawn object's shape and size (seen set; share read as its own shape, and the commonest misreading):</p>\n<ul>");
+        for (String line : eval.ceilingSeen().reconstructedShapes().summary()) html.append("<li>").append(escape(line)).append("</li>");
+        html.append("</ul>\n");
         html.append("<p>A category is averaged over the prompts that mention it (size only for one-object captions with a size word, "
                 + "relation only for two-object captions); <i>match</i> means every word of the caption holds. A random sample's rate is "
                 + "the mean over all candidates of a prompt.")

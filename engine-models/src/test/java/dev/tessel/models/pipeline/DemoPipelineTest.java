@@ -65,6 +65,16 @@ class DemoPipelineTest {
             assertEquals(ShapesEvaluation.SHAPE_CHOICE_IMAGES, choice.images());
             assertTrue(choice.real() >= 0 && choice.real() <= 1 && choice.reconstructed() >= 0 && choice.reconstructed() <= 1, choice.toString());
         }
+        // the shape confusion of the ceiling counts every object drawn in its images, and is printed line by line
+        var confusion = eval.ceilingSeen().reconstructedShapes();
+        int counted = 0;
+        for (var size : dev.tessel.models.data.SizeClass.values()) for (var shape : dev.tessel.models.data.ShapeKind.values()) counted += confusion.objects(size, shape);
+        var split = new dev.tessel.models.data.ShapesDataset(dev.tessel.models.data.Split.TEST, config.dataSeed(), config.imageSize());
+        int drawn = 0;
+        for (long i = 0; i < ShapesEvaluation.CEILING_IMAGES; i++) drawn += split.scene(i).objects().size();
+        assertEquals(drawn, counted);
+        for (String line : confusion.summary()) assertTrue(lines.contains("    " + line), line + " printed");
+        assertTrue(html.contains("Where the reconstructions lose a shape"), "the shape confusion in the report");
         assertTrue(lines.contains(String.format(java.util.Locale.ROOT, "  reranker, own caption above its shape twin (one shape changed; chance 0.5), "
                         + "%d images per set: seen real %.3f, dVAE reconstructions %.3f; held-out real %.3f, dVAE reconstructions %.3f",
                 ShapesEvaluation.SHAPE_CHOICE_IMAGES, eval.shapeChoiceSeen().real(), eval.shapeChoiceSeen().reconstructed(),
