@@ -68,24 +68,20 @@ public final class ShapeConfusion {
     public List<String> summary() {
         List<String> lines = new ArrayList<>();
         for (SizeClass size : SizeClass.values()) {
-            StringBuilder line = new StringBuilder(size.word()).append(':');
+            List<String> parts = new ArrayList<>();
             for (ShapeKind shape : ShapeKind.values()) {
                 int n = objects(size, shape);
                 if (n == 0) continue;
-                line.append(String.format(Locale.ROOT, " %s %.2f of %d", shape.word(), kept(size, shape), n));
-                int worst = -1;
+                String part = String.format(Locale.ROOT, "%s %.2f of %d", shape.word(), kept(size, shape), n);
+                int[] readAs = counts[size.ordinal()][shape.ordinal()];
+                int commonest = -1;   // the commonest misreading, if any
                 for (int c = 0; c <= MISSING; c++) {
-                    if (c != shape.ordinal() && counts[size.ordinal()][shape.ordinal()][c] > 0
-                            && (worst < 0 || counts[size.ordinal()][shape.ordinal()][c] > counts[size.ordinal()][shape.ordinal()][worst])) worst = c;
+                    if (c != shape.ordinal() && readAs[c] > 0 && (commonest < 0 || readAs[c] > readAs[commonest])) commonest = c;
                 }
-                if (worst >= 0) {
-                    line.append(String.format(Locale.ROOT, " (else %s %d)", worst == MISSING ? "missing" : ShapeKind.values()[worst].word(),
-                            counts[size.ordinal()][shape.ordinal()][worst]));
-                }
-                line.append(',');
+                if (commonest >= 0) part += " (else " + (commonest == MISSING ? "missing" : ShapeKind.values()[commonest].word()) + " " + readAs[commonest] + ")";
+                parts.add(part);
             }
-            if (line.charAt(line.length() - 1) == ',') line.setLength(line.length() - 1);
-            lines.add(line.toString());
+            lines.add(size.word() + ":" + (parts.isEmpty() ? "" : " " + String.join(", ", parts)));
         }
         return lines;
     }
