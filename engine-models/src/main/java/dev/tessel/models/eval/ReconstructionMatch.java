@@ -17,8 +17,7 @@ public record ReconstructionMatch(CaptionMatch.Tally originals, CaptionMatch.Tal
     /** Judges every image of {@code batch} (shapes captions) and its reconstruction, encoding {@code chunk} images at a time. */
     public static ReconstructionMatch of(DvaeTokenizer dvae, ImageBatch batch, int chunk) {
         if (chunk < 1) throw new IllegalArgumentException("ReconstructionMatch: chunk must be >= 1, got " + chunk);
-        ShapesReader reader = new ShapesReader();
-        CaptionMatch judge = new CaptionMatch(reader);
+        CaptionMatch judge = new CaptionMatch();
         CaptionMatch.Tally originals = new CaptionMatch.Tally(), reconstructions = new CaptionMatch.Tally();
         ShapeConfusion shapes = new ShapeConfusion();
         Tensor images = batch.images();
