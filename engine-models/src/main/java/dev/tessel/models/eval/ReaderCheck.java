@@ -8,6 +8,7 @@ import dev.tessel.models.data.ShapesDataset;
 import dev.tessel.models.data.Split;
 import dev.tessel.tensor.Tensor;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Measures {@link ShapesReader} against the {@code shapes} data set's own ground truth: reads n
@@ -74,15 +75,26 @@ public final class ReaderCheck {
     }
 
     private static ShapesReader.Detected nearest(List<ShapesReader.Detected> found, ShapeObject o) {
+        return nearest(found, o, d -> true);
+    }
+
+    /** The eligible detected object whose centroid is nearest {@code o}'s box centre; null when none is eligible. */
+    static ShapesReader.Detected nearest(List<ShapesReader.Detected> found, ShapeObject o, Predicate<ShapesReader.Detected> eligible) {
         ShapesReader.Detected best = null;
         double bestDistance = Double.POSITIVE_INFINITY;
         for (ShapesReader.Detected d : found) {
-            double dist = Math.hypot(d.centerX() - o.centerX(), d.centerY() - o.centerY());
+            if (!eligible.test(d)) continue;
+            double dist = distance(d, o);
             if (dist < bestDistance) {
                 bestDistance = dist;
                 best = d;
             }
         }
         return best;
+    }
+
+    /** From a detected object's centroid to a drawn object's box centre, in pixels. */
+    static double distance(ShapesReader.Detected d, ShapeObject o) {
+        return Math.hypot(d.centerX() - o.centerX(), d.centerY() - o.centerY());
     }
 }

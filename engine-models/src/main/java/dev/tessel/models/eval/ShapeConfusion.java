@@ -23,17 +23,8 @@ public final class ShapeConfusion {
     /** Tallies the objects drawn in one image against what the reader found in its copy. */
     public void add(List<ShapeObject> drawn, List<ShapesReader.Detected> read) {
         for (ShapeObject o : drawn) {
-            ShapesReader.Detected nearest = null;
-            double best = Double.POSITIVE_INFINITY;
-            for (ShapesReader.Detected d : read) {
-                if (d.color() != o.color()) continue;
-                double distance = Math.hypot(d.centerX() - o.centerX(), d.centerY() - o.centerY());
-                if (distance < best) {
-                    best = distance;
-                    nearest = d;
-                }
-            }
-            int column = nearest == null || best > o.extent() ? MISSING : nearest.shape().ordinal();
+            ShapesReader.Detected nearest = ReaderCheck.nearest(read, o, d -> d.color() == o.color());
+            int column = nearest == null || ReaderCheck.distance(nearest, o) > o.extent() ? MISSING : nearest.shape().ordinal();
             counts[o.size().ordinal()][o.shape().ordinal()][column]++;
         }
     }
