@@ -4,14 +4,14 @@
 //
 // Invariant: runs on the calling thread only (work this small costs less than waking a worker);
 // accumulation is in float in increasing p order, like the packed path; C has unit column stride
-// and is only ever added to.
+// and is only ever added to. The arithmetic touches only Java float arrays: C is staged too (see
+// multiplyAdd for why).
 package dev.tessel.kernels.cpu.gemm;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 final class SmallGemm {
     /** Products up to this many multiply-adds take this path (a 64 x 64 x 256 product is 1M). */
@@ -21,13 +21,12 @@ final class SmallGemm {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
     private static final int W = 8;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final ThreadLocal<float[][]> STAGING = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    private static final ThreadLocal<float[][]> STAGING = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0]});
 
     private SmallGemm() {}
 
     static boolean applies(int m, int n, int k) {
-        return (long) m * n * k <= MAX_FLOPS && (long) m * k <= MAX_STAGED && (long) k * n <= MAX_STAGED;
+        return (long) m * n * k <= MAX_FLOPS && (long) m * k <= MAX_STAGED && (long) k * n <= MAX_STAGED && (long) m * n <= MAX_STAGED;
     }
 
     /** C (i, j) at element {@code cOffset + i*cRowStride + j} of {@code c} += sum_p A(i,p) B(p,j). */
@@ -35,7 +34,8 @@ final class SmallGemm {
         float[][] staging = STAGING.get();
         if (staging[0].length < m * k) staging[0] = new float[m * k];
         if (staging[1].length < k * n) staging[1] = new float[k * n];
-        float[] as = staging[0], bs = staging[1];
+        if (staging[2].length < m * n) staging[2] = new float[m * n];
+        float[] as = staging[0], bs = staging[1], cs = staging[2];
         // A (m x k) and B (k x n) row-major; a transposed operand is read along its contiguous axis
         // (a strided segment read costs ~10x a strided write into the staging array).
         if (a.rowStride() == 1 && a.colStride() != 1) {
@@ -48,22 +48,29 @@ final class SmallGemm {
         } else {
             for (int p = 0; p < k; p++) b.readLine(b.index(p, 0), b.colStride(), n, bs, p * n, 1);
         }
+        // C is staged as well, so the vector loads and stores below all read Java float arrays. C is a
+        // heap segment for some products and a native one for others; reading it with vector loads in
+        // the loops below left this method's compiled code to the type profile of the moment C2
+        // compiled it, and in about half of the JVMs that code ran the dVAE's training step 1.5x
+        // slower (docs/performance.md, "A JVM in two speeds").
+        for (int i = 0; i < m; i++) MemorySegment.copy(c, Operand.FLOAT, (cOffset + i * cRowStride) * 4, cs, i * n, n);
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int j = 0;
-            for (; j + 2 * W <= n; j += 2 * W) block4x16(k, n, as, i * k, bs, j, c, (cOffset + i * cRowStride + j) * 4, cRowStride * 4);
-            for (int r = i; r < i + 4; r++) rowTail(k, n, j, as, r * k, bs, c, cOffset + r * cRowStride);
+            for (; j + 2 * W <= n; j += 2 * W) block4x16(k, n, as, i * k, bs, j, cs, i * n + j);
+            for (int r = i; r < i + 4; r++) rowTail(k, n, j, as, r * k, bs, cs, r * n);
         }
-        for (; i < m; i++) rowTail(k, n, 0, as, i * k, bs, c, cOffset + i * cRowStride);
+        for (; i < m; i++) rowTail(k, n, 0, as, i * k, bs, cs, i * n);
+        for (int r = 0; r < m; r++) MemorySegment.copy(cs, r * n, c, Operand.FLOAT, (cOffset + r * cRowStride) * 4, n);
     }
 
-    /** Four rows by sixteen columns: 8 accumulators, per p two B loads, four broadcasts, eight FMAs. */
-    private static void block4x16(int k, int n, float[] as, int aRow, float[] bs, int col, MemorySegment c, long cAt, long rowBytes) {
-        long r0 = cAt, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-        FloatVector c00 = FloatVector.fromMemorySegment(S, c, r0, ORDER), c01 = FloatVector.fromMemorySegment(S, c, r0 + W * 4, ORDER);
-        FloatVector c10 = FloatVector.fromMemorySegment(S, c, r1, ORDER), c11 = FloatVector.fromMemorySegment(S, c, r1 + W * 4, ORDER);
-        FloatVector c20 = FloatVector.fromMemorySegment(S, c, r2, ORDER), c21 = FloatVector.fromMemorySegment(S, c, r2 + W * 4, ORDER);
-        FloatVector c30 = FloatVector.fromMemorySegment(S, c, r3, ORDER), c31 = FloatVector.fromMemorySegment(S, c, r3 + W * 4, ORDER);
+    /** Four rows by sixteen columns of cs (rows of n, starting at cAt): 8 accumulators, per p two B loads, four broadcasts, eight FMAs. */
+    private static void block4x16(int k, int n, float[] as, int aRow, float[] bs, int col, float[] cs, int cAt) {
+        int r0 = cAt, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+        FloatVector c00 = FloatVector.fromArray(S, cs, r0), c01 = FloatVector.fromArray(S, cs, r0 + W);
+        FloatVector c10 = FloatVector.fromArray(S, cs, r1), c11 = FloatVector.fromArray(S, cs, r1 + W);
+        FloatVector c20 = FloatVector.fromArray(S, cs, r2), c21 = FloatVector.fromArray(S, cs, r2 + W);
+        FloatVector c30 = FloatVector.fromArray(S, cs, r3), c31 = FloatVector.fromArray(S, cs, r3 + W);
         for (int p = 0; p < k; p++) {
             int bi = p * n + col, ai = aRow + p;
             FloatVector b0 = FloatVector.fromArray(S, bs, bi), b1 = FloatVector.fromArray(S, bs, bi + W);
@@ -80,29 +87,28 @@ final class SmallGemm {
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
         }
-        c00.intoMemorySegment(c, r0, ORDER);
-        c01.intoMemorySegment(c, r0 + W * 4, ORDER);
-        c10.intoMemorySegment(c, r1, ORDER);
-        c11.intoMemorySegment(c, r1 + W * 4, ORDER);
-        c20.intoMemorySegment(c, r2, ORDER);
-        c21.intoMemorySegment(c, r2 + W * 4, ORDER);
-        c30.intoMemorySegment(c, r3, ORDER);
-        c31.intoMemorySegment(c, r3 + W * 4, ORDER);
+        c00.intoArray(cs, r0);
+        c01.intoArray(cs, r0 + W);
+        c10.intoArray(cs, r1);
+        c11.intoArray(cs, r1 + W);
+        c20.intoArray(cs, r2);
+        c21.intoArray(cs, r2 + W);
+        c30.intoArray(cs, r3);
+        c31.intoArray(cs, r3 + W);
     }
 
-    /** One row, columns [from, n): eight at a time, then one at a time. */
-    private static void rowTail(int k, int n, int from, float[] as, int aRow, float[] bs, MemorySegment c, long cRow) {
+    /** One row of cs (starting at cRow), columns [from, n): eight at a time, then one at a time. */
+    private static void rowTail(int k, int n, int from, float[] as, int aRow, float[] bs, float[] cs, int cRow) {
         int j = from;
         for (; j + W <= n; j += W) {
-            long at = (cRow + j) * 4;
-            FloatVector acc = FloatVector.fromMemorySegment(S, c, at, ORDER);
+            FloatVector acc = FloatVector.fromArray(S, cs, cRow + j);
             for (int p = 0; p < k; p++) acc = FloatVector.broadcast(S, as[aRow + p]).fma(FloatVector.fromArray(S, bs, p * n + j), acc);
-            acc.intoMemorySegment(c, at, ORDER);
+            acc.intoArray(cs, cRow + j);
         }
         for (; j < n; j++) {
-            float sum = c.getAtIndex(Operand.FLOAT, cRow + j);
+            float sum = cs[cRow + j];
             for (int p = 0; p < k; p++) sum = Math.fma(as[aRow + p], bs[p * n + j], sum);
-            c.setAtIndex(Operand.FLOAT, cRow + j, sum);
+            cs[cRow + j] = sum;
         }
     }
 }
