@@ -167,6 +167,38 @@ class GemmKernelTest {
     }
 
     @Test
+    void smallProductAddsTheSameBitsIntoHeapAndNativeC() {
+        // SmallGemm (m·n·k well under its cut-off) stages C as well as A and B; C arrives as a
+        // float[] segment from some callers and off-heap from others, rows strided past n.
+        int m = 13, n = 37, k = 21, rowStride = n + 5;
+        Operand a = random(DType.F32, 61, m, k), b = random(DType.F32, 62, k, n);
+        float[] start = new float[m * rowStride];
+        for (int i = 0; i < start.length; i++) start[i] = (i % 11) - 5;
+        float[] heap = start.clone();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment native_ = arena.allocate(start.length * 4L, 64);
+            MemorySegment.copy(start, 0, native_, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, start.length);
+            MemorySegment as = MemorySegment.ofArray(a.values().toFloatArray()), bs = MemorySegment.ofArray(b.values().toFloatArray());
+            CpuGemm.sgemm(m, n, k, as, 0, k, 1, bs, 0, n, 1, MemorySegment.ofArray(heap), 0, rowStride, true);
+            CpuGemm.sgemm(m, n, k, as, 0, k, 1, bs, 0, n, 1, native_, 0, rowStride, true);
+            float[] fromNative = native_.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT);
+            assertArrayEquals(heap, fromNative, "heap and native C must get the same bits");
+        }
+        Tensor product = REF.matmul(a.values(), b.values(), false, false), bound = REF.matmul(a.magnitudes(), b.magnitudes(), false, false);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < rowStride; j++) {
+                float before = start[i * rowStride + j], after = heap[i * rowStride + j];
+                if (j >= n) {
+                    assertEquals(before, after, 0.0, "sgemm wrote past row " + i + "'s n columns at " + j);
+                } else {
+                    double tol = (k + 3) * 0x1p-24 * (bound.get(i, j) + Math.abs(before));
+                    assertEquals(before + product.get(i, j), after, tol, "small sgemm accumulate at " + i + "," + j);
+                }
+            }
+        }
+    }
+
+    @Test
     void sgemmRejectsOperandsOutsideTheirSegments() {
         Tensor small = Tensor.zeros(DType.F32, 4, 4);
         var e = assertThrows(IllegalArgumentException.class, () -> CpuGemm.sgemm(4, 4, 5, small.segment(), 0, 4, 1,
