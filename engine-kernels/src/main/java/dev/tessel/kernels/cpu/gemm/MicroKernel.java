@@ -3,8 +3,6 @@ package dev.tessel.kernels.cpu.gemm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 /**
  * The 6x16 register-blocked SGEMM micro-kernel: C[6x16] += packedA strip (6 x kc) · packedB strip
@@ -17,29 +15,29 @@ import java.nio.ByteOrder;
  * accumulate). The accumulators start as the C tile itself, loaded before the k-loop: Java has no
  * prefetch, and this is the "touch C early" that keeps C misses from stalling an epilogue (a
  * variant with zeroed accumulators, a scalar touch of C and an add at the end measured the same
- * here). Packed indices are always base + p*const.
+ * here). Packed indices are always base + p*const. C is a Java float array (a heap tensor's own
+ * array, or SgemmDriver's scratch tile for off-heap C and partial tiles): when C was a
+ * MemorySegment of either kind, the compiled loads and stores of C depended on which kinds C2's
+ * profile had seen, and in some JVMs they were not intrinsified -- the transformer's training
+ * step ran 1.5x slower in those (docs/performance.md, "A JVM in two speeds").
  */
 final class MicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
     static final int MR = 6;
     static final int NR = 16; // two 8-lane vectors
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
     private MicroKernel() {}
 
-    /**
-     * C += A·B for one full tile. {@code cAt} is the byte offset of C (0,0) in {@code c},
-     * {@code cRowBytes} the byte distance between C rows.
-     */
-    static void tile(int kc, float[] a, int aBase, float[] b, int bBase, MemorySegment c, long cAt, long cRowBytes) {
-        long r0 = cAt, r1 = r0 + cRowBytes, r2 = r1 + cRowBytes, r3 = r2 + cRowBytes, r4 = r3 + cRowBytes, r5 = r4 + cRowBytes;
-        final int half = S.length() * 4;
-        FloatVector c00 = FloatVector.fromMemorySegment(S, c, r0, ORDER), c01 = FloatVector.fromMemorySegment(S, c, r0 + half, ORDER);
-        FloatVector c10 = FloatVector.fromMemorySegment(S, c, r1, ORDER), c11 = FloatVector.fromMemorySegment(S, c, r1 + half, ORDER);
-        FloatVector c20 = FloatVector.fromMemorySegment(S, c, r2, ORDER), c21 = FloatVector.fromMemorySegment(S, c, r2 + half, ORDER);
-        FloatVector c30 = FloatVector.fromMemorySegment(S, c, r3, ORDER), c31 = FloatVector.fromMemorySegment(S, c, r3 + half, ORDER);
-        FloatVector c40 = FloatVector.fromMemorySegment(S, c, r4, ORDER), c41 = FloatVector.fromMemorySegment(S, c, r4 + half, ORDER);
-        FloatVector c50 = FloatVector.fromMemorySegment(S, c, r5, ORDER), c51 = FloatVector.fromMemorySegment(S, c, r5 + half, ORDER);
+    /** C += A·B for one full tile; C (0,0) is {@code c[cAt]} and its rows are {@code cRowStride} floats apart. */
+    static void tile(int kc, float[] a, int aBase, float[] b, int bBase, float[] c, int cAt, int cRowStride) {
+        int r0 = cAt, r1 = r0 + cRowStride, r2 = r1 + cRowStride, r3 = r2 + cRowStride, r4 = r3 + cRowStride, r5 = r4 + cRowStride;
+        final int half = S.length();
+        FloatVector c00 = FloatVector.fromArray(S, c, r0), c01 = FloatVector.fromArray(S, c, r0 + half);
+        FloatVector c10 = FloatVector.fromArray(S, c, r1), c11 = FloatVector.fromArray(S, c, r1 + half);
+        FloatVector c20 = FloatVector.fromArray(S, c, r2), c21 = FloatVector.fromArray(S, c, r2 + half);
+        FloatVector c30 = FloatVector.fromArray(S, c, r3), c31 = FloatVector.fromArray(S, c, r3 + half);
+        FloatVector c40 = FloatVector.fromArray(S, c, r4), c41 = FloatVector.fromArray(S, c, r4 + half);
+        FloatVector c50 = FloatVector.fromArray(S, c, r5), c51 = FloatVector.fromArray(S, c, r5 + half);
         for (int p = 0; p < kc; p++) {
             int bi = bBase + p * 16, ai = aBase + p * 6;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
@@ -63,17 +61,17 @@ final class MicroKernel {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
         }
-        c00.intoMemorySegment(c, r0, ORDER);
-        c01.intoMemorySegment(c, r0 + half, ORDER);
-        c10.intoMemorySegment(c, r1, ORDER);
-        c11.intoMemorySegment(c, r1 + half, ORDER);
-        c20.intoMemorySegment(c, r2, ORDER);
-        c21.intoMemorySegment(c, r2 + half, ORDER);
-        c30.intoMemorySegment(c, r3, ORDER);
-        c31.intoMemorySegment(c, r3 + half, ORDER);
-        c40.intoMemorySegment(c, r4, ORDER);
-        c41.intoMemorySegment(c, r4 + half, ORDER);
-        c50.intoMemorySegment(c, r5, ORDER);
-        c51.intoMemorySegment(c, r5 + half, ORDER);
+        c00.intoArray(c, r0);
+        c01.intoArray(c, r0 + half);
+        c10.intoArray(c, r1);
+        c11.intoArray(c, r1 + half);
+        c20.intoArray(c, r2);
+        c21.intoArray(c, r2 + half);
+        c30.intoArray(c, r3);
+        c31.intoArray(c, r3 + half);
+        c40.intoArray(c, r4);
+        c41.intoArray(c, r4 + half);
+        c50.intoArray(c, r5);
+        c51.intoArray(c, r5 + half);
     }
 }

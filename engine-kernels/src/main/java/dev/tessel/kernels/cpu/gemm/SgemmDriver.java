@@ -2,7 +2,6 @@ package dev.tessel.kernels.cpu.gemm;
 
 import dev.tessel.kernels.cpu.CpuThreads;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -30,13 +29,14 @@ public final class SgemmDriver {
     private static final ThreadLocal<WorkerBuffers> BUFFERS = ThreadLocal.withInitial(WorkerBuffers::new);
 
     /**
-     * Per-thread scratch: the packed A block, a C tile for edge strips narrower than 6x16, and the
+     * Per-thread scratch: the packed A block, a C tile for edge strips narrower than 6x16 and for an
+     * off-heap C, and the
      * packed B panels of the products this thread calls (up to 4 MB, kept: a fresh array per
      * product was a megabyte of zeroing on the caller's thread while the workers waited).
      */
     private static final class WorkerBuffers {
         final float[] packedA = new float[MC * KC];
-        final MemorySegment edgeTile = Arena.ofAuto().allocate((long) MicroKernel.MR * MicroKernel.NR * 4, 64);
+        final float[] scratchTile = new float[MicroKernel.MR * MicroKernel.NR];
         private float[] packedB = new float[0];
 
         float[] packedB(int size) {
@@ -153,29 +153,32 @@ public final class SgemmDriver {
     private static void macroKernel(WorkerBuffers buffers, int mc, int kc, int nc, int stripFrom, int stripTo, float[] packedA,
                                     float[] packedB, int bPanel, MemorySegment c, long cBlock, long cRowStride) {
         final int mr = MicroKernel.MR, nr = MicroKernel.NR;
-        long rowBytes = cRowStride * 4;
+        // A heap tensor's C is its float array, which full tiles update in place; an off-heap C (or a
+        // heap segment over another array type) goes through the scratch tile, as partial tiles do.
+        float[] cArray = c.heapBase().orElse(null) instanceof float[] f ? f : null;
+        long cArrayBase = cArray == null ? 0 : c.address() / 4;
         for (int t = stripFrom; t < stripTo; t++) {
             int cols = Math.min(nr, nc - t * nr);
             for (int s = 0; s * mr < mc; s++) {
                 int rows = Math.min(mr, mc - s * mr);
-                long cAt = (cBlock + (long) s * mr * cRowStride + (long) t * nr) * 4;
-                if (rows == mr && cols == nr) {
-                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, c, cAt, rowBytes);
+                long cAt = cBlock + (long) s * mr * cRowStride + (long) t * nr;
+                if (rows == mr && cols == nr && cArray != null) {
+                    MicroKernel.tile(kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, cArray, (int) (cArrayBase + cAt), (int) cRowStride);
                 } else {
-                    edgeTile(buffers.edgeTile, rows, cols, kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, c, cAt, rowBytes);
+                    stagedTile(buffers.scratchTile, rows, cols, kc, packedA, s * mr * kc, packedB, bPanel + t * nr * kc, c, cAt, cRowStride);
                 }
             }
         }
     }
 
-    /** A partial tile: copy the valid part of C into a full 6x16 scratch tile, run the kernel, copy it back. */
-    private static void edgeTile(MemorySegment tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
-                                 MemorySegment c, long cAt, long rowBytes) {
-        final int tileRowBytes = MicroKernel.NR * 4;
-        tile.fill((byte) 0);
-        for (int r = 0; r < rows; r++) MemorySegment.copy(c, cAt + r * rowBytes, tile, (long) r * tileRowBytes, cols * 4L);
-        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, tileRowBytes);
-        for (int r = 0; r < rows; r++) MemorySegment.copy(tile, (long) r * tileRowBytes, c, cAt + r * rowBytes, cols * 4L);
+    /** A tile through the scratch tile: copy the valid rows x cols of C into it (zeros elsewhere), run the kernel, copy them back. */
+    private static void stagedTile(float[] tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
+                                   MemorySegment c, long cAt, long cRowStride) {
+        final int nr = MicroKernel.NR;
+        java.util.Arrays.fill(tile, 0f);
+        for (int r = 0; r < rows; r++) MemorySegment.copy(c, Operand.FLOAT, (cAt + r * cRowStride) * 4, tile, r * nr, cols);
+        MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, nr);
+        for (int r = 0; r < rows; r++) MemorySegment.copy(tile, r * nr, c, Operand.FLOAT, (cAt + r * cRowStride) * 4, cols);
     }
 
     private static float[] row(Operand x, int length) {
