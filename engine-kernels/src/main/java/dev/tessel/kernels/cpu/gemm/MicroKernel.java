@@ -3,7 +3,6 @@ package dev.tessel.kernels.cpu.gemm;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-
 /**
  * The 6x16 register-blocked SGEMM micro-kernel: C[6x16] += packedA strip (6 x kc) · packedB strip
  * (kc x 16), with 12 eight-lane accumulators (DESIGN.md section 2d).
@@ -19,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * array, or SgemmDriver's scratch tile for off-heap C and partial tiles): when C was a
  * MemorySegment of either kind, the compiled loads and stores of C depended on which kinds C2's
  * profile had seen, and in some JVMs they were not intrinsified -- the transformer's training
- * step ran 1.5x slower in those (docs/performance.md, "A JVM in two speeds").
+ * step ran 1.7x slower in those (docs/performance.md, "A JVM in two speeds").
  */
 final class MicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
