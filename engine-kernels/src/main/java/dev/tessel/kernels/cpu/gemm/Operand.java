@@ -15,6 +15,14 @@ import java.util.Objects;
  */
 public record Operand(MemorySegment segment, DType dtype, long offset, long rowStride, long colStride) {
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    /**
+     * The float array behind a heap segment (its element {@code segment.address() / 4} is the
+     * segment's first float), or null for an off-heap segment or one over another array type.
+     */
+    static float[] heapFloats(MemorySegment segment) {
+        return segment.heapBase().orElse(null) instanceof float[] f ? f : null;
+    }
     static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     public Operand {

@@ -3,6 +3,7 @@ package dev.tessel.kernels.cpu.gemm;
 import dev.tessel.kernels.cpu.CpuThreads;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * BLIS-style blocked SGEMM: C += A·B with float accumulation, A and B any strided F32/F16/BF16
@@ -155,7 +156,7 @@ public final class SgemmDriver {
         final int mr = MicroKernel.MR, nr = MicroKernel.NR;
         // A heap tensor's C is its float array, which full tiles update in place; an off-heap C (or a
         // heap segment over another array type) goes through the scratch tile, as partial tiles do.
-        float[] cArray = c.heapBase().orElse(null) instanceof float[] f ? f : null;
+        float[] cArray = Operand.heapFloats(c);
         long cArrayBase = cArray == null ? 0 : c.address() / 4;
         for (int t = stripFrom; t < stripTo; t++) {
             int cols = Math.min(nr, nc - t * nr);
@@ -175,7 +176,7 @@ public final class SgemmDriver {
     private static void stagedTile(float[] tile, int rows, int cols, int kc, float[] packedA, int aBase, float[] packedB, int bBase,
                                    MemorySegment c, long cAt, long cRowStride) {
         final int nr = MicroKernel.NR;
-        java.util.Arrays.fill(tile, 0f);
+        Arrays.fill(tile, 0f);
         for (int r = 0; r < rows; r++) MemorySegment.copy(c, Operand.FLOAT, (cAt + r * cRowStride) * 4, tile, r * nr, cols);
         MicroKernel.tile(kc, packedA, aBase, packedB, bBase, tile, 0, nr);
         for (int r = 0; r < rows; r++) MemorySegment.copy(tile, r * nr, c, Operand.FLOAT, (cAt + r * cRowStride) * 4, cols);

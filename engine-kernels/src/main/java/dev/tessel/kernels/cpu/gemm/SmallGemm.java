@@ -4,8 +4,8 @@
 //
 // Invariant: runs on the calling thread only (work this small costs less than waking a worker);
 // accumulation is in float in increasing p order, like the packed path; C has unit column stride
-// and is only ever added to. The arithmetic touches only Java float arrays: C is staged too (see
-// multiplyAdd for why).
+// and is only ever added to. The arithmetic touches only Java float arrays: a heap C is updated in
+// its own array, an off-heap C is staged (see multiplyAdd for why).
 package dev.tessel.kernels.cpu.gemm;
 
 import jdk.incubator.vector.FloatVector;
@@ -34,8 +34,7 @@ final class SmallGemm {
         float[][] staging = STAGING.get();
         if (staging[0].length < m * k) staging[0] = new float[m * k];
         if (staging[1].length < k * n) staging[1] = new float[k * n];
-        if (staging[2].length < m * n) staging[2] = new float[m * n];
-        float[] as = staging[0], bs = staging[1], cs = staging[2];
+        float[] as = staging[0], bs = staging[1];
         // A (m x k) and B (k x n) row-major; a transposed operand is read along its contiguous axis
         // (a strided segment read costs ~10x a strided write into the staging array).
         if (a.rowStride() == 1 && a.colStride() != 1) {
@@ -48,25 +47,38 @@ final class SmallGemm {
         } else {
             for (int p = 0; p < k; p++) b.readLine(b.index(p, 0), b.colStride(), n, bs, p * n, 1);
         }
-        // C is staged as well, so the vector loads and stores below all read Java float arrays. C is a
-        // heap segment for some products and a native one for others; reading it with vector loads in
-        // the loops below left this method's compiled code to the type profile of the moment C2
-        // compiled it, and in about half of the JVMs that code ran the dVAE's training step 1.5x
-        // slower (docs/performance.md, "A JVM in two speeds").
-        for (int i = 0; i < m; i++) MemorySegment.copy(c, Operand.FLOAT, (cOffset + i * cRowStride) * 4, cs, i * n, n);
+        // The vector loads and stores below read only Java float arrays: a heap C in its own array, an
+        // off-heap C staged. C is a heap segment for some products and an off-heap one for others;
+        // reading it through the segment left this method's compiled code to the type profile of the
+        // moment C2 compiled it, and in about half of the JVMs that code ran the dVAE's training step
+        // 1.5x slower (docs/performance.md, "A JVM in two speeds").
+        float[] cs = Operand.heapFloats(c);
+        int cBase, cStride;
+        if (cs != null) {
+            cBase = (int) (c.address() / 4 + cOffset);
+            cStride = (int) cRowStride;
+        } else {
+            if (staging[2].length < m * n) staging[2] = new float[m * n];
+            cs = staging[2];
+            cBase = 0;
+            cStride = n;
+            for (int i = 0; i < m; i++) MemorySegment.copy(c, Operand.FLOAT, (cOffset + i * cRowStride) * 4, cs, i * n, n);
+        }
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int j = 0;
-            for (; j + 2 * W <= n; j += 2 * W) block4x16(k, n, as, i * k, bs, j, cs, i * n + j);
-            for (int r = i; r < i + 4; r++) rowTail(k, n, j, as, r * k, bs, cs, r * n);
+            for (; j + 2 * W <= n; j += 2 * W) block4x16(k, n, as, i * k, bs, j, cs, cBase + i * cStride + j, cStride);
+            for (int r = i; r < i + 4; r++) rowTail(k, n, j, as, r * k, bs, cs, cBase + r * cStride);
         }
-        for (; i < m; i++) rowTail(k, n, 0, as, i * k, bs, cs, i * n);
-        for (int r = 0; r < m; r++) MemorySegment.copy(cs, r * n, c, Operand.FLOAT, (cOffset + r * cRowStride) * 4, n);
+        for (; i < m; i++) rowTail(k, n, 0, as, i * k, bs, cs, cBase + i * cStride);
+        if (cs == staging[2]) {
+            for (int r = 0; r < m; r++) MemorySegment.copy(cs, r * n, c, Operand.FLOAT, (cOffset + r * cRowStride) * 4, n);
+        }
     }
 
-    /** Four rows by sixteen columns of cs (rows of n, starting at cAt): 8 accumulators, per p two B loads, four broadcasts, eight FMAs. */
-    private static void block4x16(int k, int n, float[] as, int aRow, float[] bs, int col, float[] cs, int cAt) {
-        int r0 = cAt, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    /** Four rows by sixteen columns of cs (from cAt, rows cStride apart): 8 accumulators, per p two B loads, four broadcasts, eight FMAs. */
+    private static void block4x16(int k, int n, float[] as, int aRow, float[] bs, int col, float[] cs, int cAt, int cStride) {
+        int r0 = cAt, r1 = r0 + cStride, r2 = r1 + cStride, r3 = r2 + cStride;
         FloatVector c00 = FloatVector.fromArray(S, cs, r0), c01 = FloatVector.fromArray(S, cs, r0 + W);
         FloatVector c10 = FloatVector.fromArray(S, cs, r1), c11 = FloatVector.fromArray(S, cs, r1 + W);
         FloatVector c20 = FloatVector.fromArray(S, cs, r2), c21 = FloatVector.fromArray(S, cs, r2 + W);
